@@ -1,0 +1,3 @@
+from scribe_lakehouse.cli import main
+
+main()
