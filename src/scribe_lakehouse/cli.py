@@ -1,0 +1,230 @@
+"""`scribe-lakehouse` command line: a thin shell over the library. Exit codes: 0 ok, 1 failure, 2 usage."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import logging
+import sys
+import tempfile
+from contextlib import nullcontext
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from scribe_lakehouse import __version__
+from scribe_lakehouse.cli_render import (
+    RichProgress,
+    console,
+    print_generate,
+    print_landing,
+    print_run,
+    print_validation,
+)
+from scribe_lakehouse.errors import LakehouseError
+from scribe_lakehouse.lakehouse import ROOT_ENV, default_root
+
+log = logging.getLogger("scribe_lakehouse.cli")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class State:
+    def __init__(self, root: Path, as_json: bool, debug: bool) -> None:
+        self.root = root
+        self.as_json = as_json
+        self.debug = debug
+
+    def progress(self) -> RichProgress | None:
+        return None if self.as_json else RichProgress()
+
+    def emit(self, payload: object) -> None:
+        """With --json, print one JSON summary on stdout."""
+        click.echo(json.dumps(_jsonable(payload), indent=None, default=str))
+
+
+def _jsonable(value: object) -> object:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        body = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        for name in ("passed", "nothing_to_do", "failed_checks", "reconciles"):
+            if hasattr(type(value), name) and isinstance(getattr(type(value), name), property):
+                body[name] = _jsonable(getattr(value, name))
+        return body
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _configure_logging(debug: bool) -> None:
+    from rich.logging import RichHandler
+
+    handler = RichHandler(console=console(stderr=True), show_path=False, rich_tracebacks=debug)
+    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler], format="%(message)s", force=True)
+    for noisy in ("deltalake", "urllib3", "botocore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def common(func: F) -> F:
+    """--root, --json and --debug on every command; one clear error line instead of a traceback."""
+
+    @click.option(
+        "--root",
+        type=click.Path(path_type=Path, file_okay=False),
+        default=None,
+        help=f"Lakehouse root (default ${ROOT_ENV} or ./lakehouse).",
+    )
+    @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary on stdout.")
+    @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
+    @functools.wraps(func)
+    def wrapper(root: Path | None, as_json: bool, debug: bool, **kwargs: Any) -> Any:
+        _configure_logging(debug)
+        state = State(root if root is not None else default_root(), as_json, debug)
+        try:
+            return func(state, **kwargs)
+        except LakehouseError as exc:
+            if debug:
+                raise
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            if debug:
+                raise
+            click.echo(f"error: {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scribe-lakehouse")
+def cli() -> None:
+    """scribe-lakehouse: Synthea FHIR R4 → Bronze → 10 Silver Delta tables → the Gold encounter corpus."""
+
+
+@cli.command()
+@click.option("--patients", "-n", type=click.IntRange(min=1), required=True, help="Number of patients.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output folder.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--dicom", is_flag=True, help="Also write DICOM files for the MR brain studies.")
+@common
+def generate(state: State, patients: int, out: Path, seed: int, dicom: bool) -> None:
+    """Write a Coherent-shaped source folder (fhir/, dicom/, dna/)."""
+    from scribe_lakehouse.synth import generate as run_generate
+
+    bar = state.progress()
+    if bar:
+        bar.start("Generating patients", patients)
+    with bar or nullcontext():
+        summary = run_generate(out, patients=patients, seed=seed, dicom=dicom, progress=bar.advance if bar else None)
+    state.emit(summary) if state.as_json else print_generate(summary)
+
+
+@cli.command()
+@click.option("--source", type=click.Path(path_type=Path, file_okay=False), required=True, help="Local source folder.")
+@click.option("--cohorts", type=click.IntRange(min=1), default=3, show_default=True, help="New cohorts to deal into.")
+@click.option("--max-files", type=click.IntRange(min=1), default=None, help="Land at most N files of each kind.")
+@click.option("--with-dicom", is_flag=True, help="Also land dicom/*.dcm.")
+@click.option("--with-csv", is_flag=True, help="Also land csv/*.csv.")
+@click.option("--with-dna", is_flag=True, help="Also land dna/*.csv.")
+@common
+def ingest(
+    state: State, source: Path, cohorts: int, max_files: int | None, with_dicom: bool, with_csv: bool, with_dna: bool
+) -> None:
+    """Land files from a local folder into Bronze (append-only, resumable, sha256 manifest)."""
+    from scribe_lakehouse.bronze.landing import Kind, land
+
+    kinds: list[Kind] = ["fhir"]
+    kinds += ["dicom"] if with_dicom else []
+    kinds += ["csv"] if with_csv else []
+    kinds += ["dna"] if with_dna else []
+    bar = state.progress()
+    with bar or nullcontext():
+        if bar:
+            bar.start("Landing files", 0)
+        summary = land(source, state.root, kinds=kinds, cohorts=cohorts, max_files=max_files, progress=bar.advance if bar else None)
+    state.emit(summary) if state.as_json else print_landing(summary)
+
+
+@cli.command()
+@click.option("--cohort", "cohorts", multiple=True, help="Only these cohorts (repeatable).")
+@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--no-gold", is_flag=True, help="Stop after Silver and validation.")
+@common
+def run(state: State, cohorts: tuple[str, ...], engine: str, no_gold: bool) -> None:
+    """Bronze → Silver (only new or changed files) → validation → Gold."""
+    from scribe_lakehouse.local.pipeline import run as run_pipeline
+
+    bar = state.progress()
+    with bar or nullcontext():
+        summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
+    state.emit(summary) if state.as_json else print_run(summary, state.root)
+    if not summary.passed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Rebuild even when Silver has not moved.")
+@common
+def gold(state: State, force: bool) -> None:
+    """Rebuild gold.encounter_summary and its corpus manifest from Silver."""
+    from scribe_lakehouse.local.pipeline import gold as run_gold
+
+    result = run_gold(state.root, force=force)
+    if state.as_json:
+        state.emit(result)
+    else:
+        verb = "rebuilt" if result.changed else "unchanged"
+        console().print(f"Gold {verb}: {result.row_count} rows (version {result.version})")
+
+
+@cli.command()
+@common
+def validate(state: State) -> None:
+    """Run every Silver validation rule; exit 1 when one fails."""
+    from scribe_lakehouse.local.pipeline import validate as run_validate
+
+    results = run_validate(state.root)
+    if state.as_json:
+        state.emit({"passed": all(r.passed for r in results), "tables": results})
+    else:
+        print_validation(results)
+    if not all(r.passed for r in results):
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--patients", "-n", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@common
+def demo(state: State, patients: int, seed: int) -> None:
+    """Generate a Coherent-shaped corpus, land it, build Silver and Gold, print the corpus summary."""
+    from scribe_lakehouse.bronze.landing import MANIFEST, land
+    from scribe_lakehouse.local.pipeline import run as run_pipeline
+    from scribe_lakehouse.synth import generate as run_generate
+
+    bar = state.progress()
+    with bar or nullcontext():
+        if (state.root / MANIFEST).exists():
+            log.info("this root already holds a lakehouse: running it instead of generating a new corpus")
+        else:
+            with tempfile.TemporaryDirectory(prefix="scribe-demo-") as tmp:
+                if bar:
+                    bar.start("Generating patients", patients)
+                run_generate(Path(tmp), patients=patients, seed=seed, dicom=True, progress=bar.advance if bar else None)
+                if bar:
+                    bar.start("Landing files", 0)
+                land(Path(tmp), state.root, kinds=["fhir", "dicom", "dna"], progress=bar.advance if bar else None)
+        summary = run_pipeline(state.root, progress=bar)
+    state.emit(summary) if state.as_json else print_run(summary, state.root, demo=True)
+    if not summary.passed:
+        sys.exit(1)
+
+
+def main() -> None:
+    cli(prog_name="scribe-lakehouse")

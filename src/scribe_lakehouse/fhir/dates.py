@@ -1,0 +1,47 @@
+"""FHIR date, dateTime and instant strings -> `datetime.date` / timezone-aware UTC `datetime`.
+
+Partial dates (`2020`, `2020-05`, `2020-05-01`) become midnight UTC of their first day; offsets are
+converted to UTC; a time without an offset is read as UTC. Anything else raises `ValueError`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+UTC = dt.UTC
+_fromiso = dt.datetime.fromisoformat
+_date_fromiso = dt.date.fromisoformat
+
+
+def _partial(value: str) -> tuple[int, int]:
+    """Year and month of a `YYYY` or `YYYY-MM` partial date; ValueError otherwise."""
+    n = len(value)
+    if n == 4 and value.isascii() and value.isdigit():
+        return int(value), 1
+    if n == 7 and value[4] == "-" and value.isascii() and value[:4].isdigit() and value[5:].isdigit():
+        return int(value[:4]), int(value[5:])
+    raise ValueError("not a FHIR date")
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """A FHIR date/dateTime/instant as an aware UTC datetime."""
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        # fromisoformat is far more lenient than FHIR (week dates, basic format); the dash
+        # positions above keep it to extended calendar dates.
+        parsed = _fromiso(value)
+        tz = parsed.tzinfo
+        if tz is UTC:
+            return parsed
+        if tz is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    year, month = _partial(value)
+    return dt.datetime(year, month, 1, tzinfo=UTC)
+
+
+def parse_date(value: str) -> dt.date:
+    """A FHIR `date` (birthDate): full or partial; a dateTime is not a date."""
+    if len(value) == 10 and value[4] == "-" and value[7] == "-":
+        return _date_fromiso(value)
+    year, month = _partial(value)
+    return dt.date(year, month, 1)

@@ -1,0 +1,82 @@
+"""Clinical notes in Coherent's Markdown layout (no Objective section), ~940 characters on average.
+
+Headers: `# Chief Complaint`, `# History of Present Illness`, `# Social History`, `# Allergies`,
+`# Medications`, `# Assessment and Plan`, `## Plan` — the set Synthea's note template writes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from scribe_lakehouse.synth import catalog as cat
+from scribe_lakehouse.synth.model import Person, Visit
+
+HEADERS = ("# Chief Complaint", "# History of Present Illness", "# Social History", "# Allergies",
+           "# Medications", "# Assessment and Plan", "## Plan")
+_MARITAL = {"M": "married", "S": "single", "D": "divorced", "W": "widowed"}
+_SMOKING = {"266919005": "Patient has never smoked.", "8517006": "Patient quit smoking at age {quit}.",
+            "449868002": "Patient is a current smoker."}
+_SES = ("low", "middle", "high")
+_EDUCATION = ("completed some college courses", "a high school diploma", "a bachelor's degree",
+              "a graduate degree", "completed primary school")
+_ALLERGIES = ("No Known Allergies.", "Allergy to tree pollen (disorder).", "Allergy to penicillin (finding).",
+              "Allergy to peanuts (disorder).")
+_HISTORY_LIMIT = 9
+
+
+def social_history(p: Person, rng: random.Random) -> str:
+    """The per-patient Social History and Allergies paragraphs (stable across that patient's notes)."""
+    smoking = _SMOKING[p.smoking[0]].format(quit=rng.randint(17, 45))
+    allergies = _ALLERGIES[0] if rng.random() < 0.8 else rng.choice(_ALLERGIES[1:])
+    return (f"# Social History\nPatient is {_MARITAL[p.marital[0]]}. {smoking}\n"
+            f" Patient identifies as heterosexual.\n\n"
+            f"Patient comes from a {rng.choice(_SES)} socioeconomic background.\n"
+            f" Patient has {rng.choice(_EDUCATION)}.\nPatient currently has {p.payer}.\n\n"
+            f"# Allergies\n{allergies}\n\n")
+
+
+def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds: Sequence[str]) -> str:
+    """One note for visit `v`; `history` = earlier condition displays, `active_meds` = current RxNorm codes."""
+    race_word = p.race[2]
+    parts = [f"\n{v.start_s[:10]}\n\n# Chief Complaint\n"]
+    if v.complaints:
+        parts.append("".join(f"- {c}\n" for c in v.complaints))
+        parts.append("\n")
+    else:
+        parts.append("No complaints.\n")
+    parts.append(f"\n# History of Present Illness\n{p.given} is a {v.age} year-old {p.ethnicity[2]} "
+                 f"{race_word} {p.gender}.")
+    if history:
+        shown = list(history)[-_HISTORY_LIMIT:]
+        parts.append(" Patient has a history of " + ", ".join(h.lower() for h in shown) + ".")
+    parts.append("\n\n")
+    parts.append(social)
+    parts.append("# Medications\n")
+    if active_meds:
+        parts.append("\n".join(cat.MEDICATIONS[m].lower() for m in active_meds))
+        parts.append("\n\n")
+    else:
+        parts.append("No Active Medications.\n\n")
+    parts.append("# Assessment and Plan\n")
+    presenting = [d for _, _, d in v.new_conditions]
+    if not presenting and v.reason is not None:
+        presenting = [v.reason[1]]
+    if presenting:
+        parts.append("Patient is presenting with " + ", ".join(d.lower() for d in presenting) + ". \n")
+    parts.append("\n\n## Plan\n")
+    if v.immunizations:
+        parts.append("Patient was given the following immunizations: "
+                     + ", ".join(d.lower() for _, _, d in v.immunizations) + ". \n")
+    if v.procedures:
+        parts.append("The following procedures were conducted:\n")
+        parts.append("".join(f"- {d.lower()}\n" for _, _, d in v.procedures))
+    if v.lab_reports:
+        parts.append("The following lab reports were completed:\n")
+        parts.append("".join(f"- {d.lower()}\n" for d in v.lab_reports))
+    if v.prescriptions:
+        parts.append("Patient was prescribed the following medications:\n")
+        parts.append("".join(f"- {cat.MEDICATIONS[rx].lower()}\n" for _, rx in v.prescriptions))
+    if not (v.immunizations or v.procedures or v.lab_reports or v.prescriptions):
+        parts.append("Continue current care plan; follow up as needed.\n")
+    return "".join(parts)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from scribe_lakehouse.bronze.landing import Manifest, cohort_label, land, safe_name
+from scribe_lakehouse.errors import InputError
+
+
+def _source(tmp: Path, names: list[str]) -> Path:
+    src = tmp / "src" / "fhir"
+    src.mkdir(parents=True)
+    for i, name in enumerate(names):
+        (src / name).write_text(json.dumps({"resourceType": "Bundle", "entry": [], "n": i}))
+    return tmp / "src"
+
+
+def test_cohort_labels() -> None:
+    assert [cohort_label(i) for i in (0, 1, 25, 26, 27, 701, 702)] == ["A", "B", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_round_robin_sorted_and_manifest(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["e.json", "a.json", "d.json", "b.json", "c.json"])
+    root = tmp_path / "lh"
+    summary = land(src, root, cohorts=3)
+    assert summary.landed == 5 and summary.cohorts == ("A", "B", "C")
+    manifest = Manifest.load(root)
+    assert [(e.name, e.cohort) for e in manifest.entries] == [
+        ("a.json", "A"),
+        ("b.json", "B"),
+        ("c.json", "C"),
+        ("d.json", "A"),
+        ("e.json", "B"),
+    ]
+    for e in manifest.entries:
+        assert (root / e.path).read_bytes() == (src / "fhir" / e.name).read_bytes()
+        assert e.path == f"bronze/fhir/cohort={e.cohort}/{e.name}"
+        assert len(e.sha256) == 64 and e.bytes > 0
+
+
+def test_resumable_and_new_cohorts_and_new_version(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json", "b.json"])
+    root = tmp_path / "lh"
+    land(src, root, cohorts=3)
+    again = land(src, root, cohorts=3)
+    assert again.landed == 0 and again.skipped == 2
+    (src / "fhir" / "c.json").write_text("{}")
+    (src / "fhir" / "a.json").write_text('{"changed": true}')
+    third = land(src, root, cohorts=1)
+    assert third.landed == 2 and third.cohorts == ("C",)  # A, B used by the first landing
+    manifest = Manifest.load(root)
+    versions = [e for e in manifest.entries if e.name == "a.json"]
+    assert len(versions) == 2 and versions[0].sha256 != versions[1].sha256
+    # Bronze keeps both versions of a.json
+    assert all((root / v.path).exists() for v in versions)
+    assert (root / versions[0].path).read_bytes() != (root / versions[1].path).read_bytes()
+
+
+@pytest.mark.parametrize("bad", ["..", "../x.json", "/etc/x.json", "a/../b.json", "x\x00.json", ".hidden.json", "a\\b.json"])
+def test_unsafe_names_rejected(bad: str) -> None:
+    with pytest.raises(InputError):
+        safe_name(bad)
+
+
+def test_unicode_name_normalised() -> None:
+    assert safe_name("Luisa710_Mac\u0131\u0301as944_x.json") == "Luisa710_Mac\u0131\u0301as944_x.json"
+    assert safe_name("Jose\u0301.json") == "Jos\u00e9.json"
+
+
+def test_flat_source_folder(tmp_path: Path) -> None:
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "x.json").write_text("{}")
+    (flat / "LICENSE").write_text("text")
+    summary = land(flat, tmp_path / "lh")
+    assert summary.landed == 1
