@@ -8,8 +8,8 @@ import json
 import logging
 import sys
 import tempfile
-from contextlib import nullcontext
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -65,7 +65,9 @@ def _configure_logging(debug: bool) -> None:
     from rich.logging import RichHandler
 
     handler = RichHandler(console=console(stderr=True), show_path=False, rich_tracebacks=debug)
-    logging.basicConfig(level=logging.DEBUG if debug else logging.INFO, handlers=[handler], format="%(message)s", force=True)
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.INFO, handlers=[handler], format="%(message)s", force=True
+    )
     for noisy in ("deltalake", "urllib3", "botocore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -121,20 +123,34 @@ def generate(state: State, patients: int, out: Path, seed: int, dicom: bool) -> 
     if bar:
         bar.start("Generating patients", patients)
     with bar or nullcontext():
-        summary = run_generate(out, patients=patients, seed=seed, dicom=dicom, progress=bar.advance if bar else None)
+        summary = run_generate(
+            out, patients=patients, seed=seed, dicom=dicom, progress=bar.advance if bar else None
+        )
     state.emit(summary) if state.as_json else print_generate(summary)
 
 
 @cli.command()
-@click.option("--source", type=click.Path(path_type=Path, file_okay=False), required=True, help="Local source folder.")
-@click.option("--cohorts", type=click.IntRange(min=1), default=3, show_default=True, help="New cohorts to deal into.")
-@click.option("--max-files", type=click.IntRange(min=1), default=None, help="Land at most N files of each kind.")
+@click.option(
+    "--source", type=click.Path(path_type=Path, file_okay=False), required=True, help="Local source folder."
+)
+@click.option(
+    "--cohorts", type=click.IntRange(min=1), default=3, show_default=True, help="New cohorts to deal into."
+)
+@click.option(
+    "--max-files", type=click.IntRange(min=1), default=None, help="Land at most N files of each kind."
+)
 @click.option("--with-dicom", is_flag=True, help="Also land dicom/*.dcm.")
 @click.option("--with-csv", is_flag=True, help="Also land csv/*.csv.")
 @click.option("--with-dna", is_flag=True, help="Also land dna/*.csv.")
 @common
 def ingest(
-    state: State, source: Path, cohorts: int, max_files: int | None, with_dicom: bool, with_csv: bool, with_dna: bool
+    state: State,
+    source: Path,
+    cohorts: int,
+    max_files: int | None,
+    with_dicom: bool,
+    with_csv: bool,
+    with_dna: bool,
 ) -> None:
     """Land files from a local folder into Bronze (append-only, resumable, sha256 manifest)."""
     from scribe_lakehouse.bronze.landing import Kind, land
@@ -147,7 +163,14 @@ def ingest(
     with bar or nullcontext():
         if bar:
             bar.start("Landing files", 0)
-        summary = land(source, state.root, kinds=kinds, cohorts=cohorts, max_files=max_files, progress=bar.advance if bar else None)
+        summary = land(
+            source,
+            state.root,
+            kinds=kinds,
+            cohorts=cohorts,
+            max_files=max_files,
+            progress=bar.advance if bar else None,
+        )
     state.emit(summary) if state.as_json else print_landing(summary)
 
 
@@ -216,10 +239,17 @@ def demo(state: State, patients: int, seed: int) -> None:
             with tempfile.TemporaryDirectory(prefix="scribe-demo-") as tmp:
                 if bar:
                     bar.start("Generating patients", patients)
-                run_generate(Path(tmp), patients=patients, seed=seed, dicom=True, progress=bar.advance if bar else None)
+                run_generate(
+                    Path(tmp), patients=patients, seed=seed, dicom=True, progress=bar.advance if bar else None
+                )
                 if bar:
                     bar.start("Landing files", 0)
-                land(Path(tmp), state.root, kinds=["fhir", "dicom", "dna"], progress=bar.advance if bar else None)
+                land(
+                    Path(tmp),
+                    state.root,
+                    kinds=["fhir", "dicom", "dna"],
+                    progress=bar.advance if bar else None,
+                )
         summary = run_pipeline(state.root, progress=bar)
     state.emit(summary) if state.as_json else print_run(summary, state.root, demo=True)
     if not summary.passed:

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class RichProgress:
             console=console(stderr=True),
             transient=False,
         )
-        self._task: int | None = None
+        self._task: TaskID | None = None
 
     def __enter__(self) -> RichProgress:
         self._bar.start()
@@ -60,8 +60,9 @@ class RichProgress:
 
 def print_generate(summary: GenerateSummary) -> None:
     console().print(
-        f"Generated {summary.patients} patients: {summary.fhir_files} FHIR bundles, {summary.dicom_files} DICOM, "
-        f"{summary.dna_files} DNA files, {summary.total_bytes / 1e6:.1f} MB in {summary.out_dir}"
+        f"Generated {summary.patients} patients: {summary.fhir_files} FHIR bundles, "
+        f"{summary.dicom_files} DICOM, {summary.dna_files} DNA files, "
+        f"{summary.total_bytes / 1e6:.1f} MB in {summary.out_dir}"
     )
 
 
@@ -78,7 +79,9 @@ def print_validation(results: list[TableValidation]) -> None:
     for col in ("table", "rows", "result", "failed rules"):
         table.add_column(col)
     for r in results:
-        table.add_row(r.table, str(r.row_count), "[green]pass" if r.passed else "[red]FAIL", ", ".join(r.failed_checks))
+        table.add_row(
+            r.table, str(r.row_count), "[green]pass" if r.passed else "[red]FAIL", ", ".join(r.failed_checks)
+        )
     console().print(table)
 
 
@@ -87,15 +90,27 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
     if summary.nothing_to_do:
         out.print("Bronze → Silver: nothing new or changed.")
     else:
-        table = Table(title=f"Bronze → Silver: {summary.files_parsed} file(s), {summary.bytes_parsed / 1e6:.1f} MB")
+        table = Table(
+            title=f"Bronze → Silver: {summary.files_parsed} file(s), {summary.bytes_parsed / 1e6:.1f} MB"
+        )
         for col in ("table", "seen", "inserted", "updated", "quarantined", "duplicates", "validation"):
             table.add_column(col, justify="right" if col not in {"table", "validation"} else "left")
         checks = {v.table: v for v in summary.validation}
         for t in summary.tables:
             v = checks.get(t.table)
-            status = "" if v is None else ("[green]pass" if v.passed else "[red]FAIL " + ", ".join(v.failed_checks))
+            status = (
+                ""
+                if v is None
+                else ("[green]pass" if v.passed else "[red]FAIL " + ", ".join(v.failed_checks))
+            )
             table.add_row(
-                t.table, str(t.seen), str(t.inserted), str(t.updated), str(t.quarantined), str(t.duplicates), status
+                t.table,
+                str(t.seen),
+                str(t.inserted),
+                str(t.updated),
+                str(t.quarantined),
+                str(t.duplicates),
+                status,
             )
         out.print(table)
     gold = summary.gold
@@ -125,5 +140,6 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
             "Next:\n"
             f"  scribe-lakehouse validate --root {root}\n"
             f"  scribe-lakehouse run --root {root}          # a re-run writes nothing new\n"
-            f"  the Gold corpus: {root}/gold/encounter_summary (Delta), manifest {root}/gold/_metadata/corpus_manifest.json"
+            f"  the Gold corpus: {root}/gold/encounter_summary (Delta)\n"
+            f"  its manifest:    {root}/gold/_metadata/corpus_manifest.json"
         )

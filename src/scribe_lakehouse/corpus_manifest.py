@@ -52,7 +52,14 @@ class CorpusManifest:
     def to_json(self) -> str:
         body = asdict(self)
         body["silver_sources"] = [asdict(s) for s in self.silver_sources]
-        order = ["manifest_version", "contract_version", "gold_table", "created_timestamp", "engine", "row_count"]
+        order = [
+            "manifest_version",
+            "contract_version",
+            "gold_table",
+            "created_timestamp",
+            "engine",
+            "row_count",
+        ]
         ordered = {k: body[k] for k in order} | {"corpus_stats": body["corpus_stats"]}
         ordered["silver_sources"] = body["silver_sources"]
         return json.dumps(ordered, indent=2) + "\n"

@@ -50,5 +50,5 @@ class InputError(LakehouseError):
     def __str__(self) -> str:
         return f"{self.reason}: {self.detail}"
 
-    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:  # type: ignore[override]
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
         return (InputError, (str(self.reason), self.detail))

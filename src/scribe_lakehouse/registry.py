@@ -310,7 +310,9 @@ SOAP_NOTE = _silver(
     min_rows=50,
     rules=(
         ShareBelowRule("short_notes_at_most_20pct", "char_count", 100, 0.20),
-        ShareAllTrueRule("sap_sections_at_least_80pct", ("has_subjective", "has_assessment", "has_plan"), 0.80),
+        ShareAllTrueRule(
+            "sap_sections_at_least_80pct", ("has_subjective", "has_assessment", "has_plan"), 0.80
+        ),
     ),
 )
 
@@ -433,7 +435,12 @@ QUARANTINE = TableSpec(
     grain="One row per rejected file or resource.",
     primary_key="quarantine_id",
     columns=(
-        _c("quarantine_id", STRING, "hash of source file, content hash, entry index and reason", required=True),
+        _c(
+            "quarantine_id",
+            STRING,
+            "hash of source file, content hash, entry index and reason",
+            required=True,
+        ),
         _c("run_id", STRING, "run identifier", required=True),
         _c("source_file", STRING, "Bronze file name", required=True),
         _c("entry_index", INT32, "index of the entry in Bundle.entry; null for a whole-file rejection"),
@@ -491,7 +498,12 @@ GOLD_ENCOUNTER_SUMMARY = TableSpec(
     grain="One row per encounter (one per silver.encounter row): the AI-ready corpus.",
     primary_key="summary_id",
     columns=(
-        _c("summary_id", STRING, "UUIDv5(corpus namespace, encounter_id): stable across rebuilds", required=True),
+        _c(
+            "summary_id",
+            STRING,
+            "UUIDv5(corpus namespace, encounter_id): stable across rebuilds",
+            required=True,
+        ),
         _c("patient_id", STRING, "from encounter", required=True),
         _c("encounter_id", STRING, "from encounter", required=True),
         _c(

@@ -17,12 +17,42 @@ pytestmark = pytest.mark.integration
 
 # from ../shared/data/synthea_r4/README.md
 EXPECTED = {
-    "ma_2025": dict(patient=34, encounter=1350, condition=930, observation=6143, medication_request=548,
-                    procedure=3427, soap_note=1350, imaging_study=95, genomic_report=0, ecg_metadata=0),
-    "spezi": dict(patient=3, encounter=130, condition=106, observation=1190, medication_request=208,
-                  procedure=173, soap_note=130, imaging_study=5, genomic_report=0, ecg_metadata=0),
-    "synthea_fixture": dict(patient=1, encounter=37, condition=21, observation=58, medication_request=12,
-                            procedure=3, soap_note=37, imaging_study=0, genomic_report=0, ecg_metadata=0),
+    "ma_2025": dict(
+        patient=34,
+        encounter=1350,
+        condition=930,
+        observation=6143,
+        medication_request=548,
+        procedure=3427,
+        soap_note=1350,
+        imaging_study=95,
+        genomic_report=0,
+        ecg_metadata=0,
+    ),
+    "spezi": dict(
+        patient=3,
+        encounter=130,
+        condition=106,
+        observation=1190,
+        medication_request=208,
+        procedure=173,
+        soap_note=130,
+        imaging_study=5,
+        genomic_report=0,
+        ecg_metadata=0,
+    ),
+    "synthea_fixture": dict(
+        patient=1,
+        encounter=37,
+        condition=21,
+        observation=58,
+        medication_request=12,
+        procedure=3,
+        soap_note=37,
+        imaging_study=0,
+        genomic_report=0,
+        ecg_metadata=0,
+    ),
 }
 
 

@@ -25,20 +25,35 @@ def test_merge_only_changed_rows_and_noop(tmp_path: Path) -> None:
     assert delta.ensure_table(uri, SCHEMA) is True
     assert delta.ensure_table(uri, SCHEMA) is False
     first = delta.merge_changed(
-        uri, _t([{"id": "a", "v": 1.0, "tags": ["x"], "stamp": 1}, {"id": "b", "v": None, "tags": [], "stamp": 1}]),
-        key="id", compare_exclude=("stamp",),
+        uri,
+        _t(
+            [{"id": "a", "v": 1.0, "tags": ["x"], "stamp": 1}, {"id": "b", "v": None, "tags": [], "stamp": 1}]
+        ),
+        key="id",
+        compare_exclude=("stamp",),
     )
     assert (first.inserted, first.updated, first.version) == (2, 0, 1)
     # same content, new stamp: nothing written
     same = delta.merge_changed(
-        uri, _t([{"id": "a", "v": 1.0, "tags": ["x"], "stamp": 2}, {"id": "b", "v": None, "tags": [], "stamp": 2}]),
-        key="id", compare_exclude=("stamp",),
+        uri,
+        _t(
+            [{"id": "a", "v": 1.0, "tags": ["x"], "stamp": 2}, {"id": "b", "v": None, "tags": [], "stamp": 2}]
+        ),
+        key="id",
+        compare_exclude=("stamp",),
     )
     assert same.version is None and delta.version(uri) == 1
     # one changed (list member), one new
     second = delta.merge_changed(
-        uri, _t([{"id": "a", "v": 1.0, "tags": ["y"], "stamp": 3}, {"id": "c", "v": 2.0, "tags": None, "stamp": 3}]),
-        key="id", compare_exclude=("stamp",),
+        uri,
+        _t(
+            [
+                {"id": "a", "v": 1.0, "tags": ["y"], "stamp": 3},
+                {"id": "c", "v": 2.0, "tags": None, "stamp": 3},
+            ]
+        ),
+        key="id",
+        compare_exclude=("stamp",),
     )
     assert (second.inserted, second.updated, second.version) == (1, 1, 2)
     cdf = delta.load_cdf(uri, starting_version=2).to_pylist()

@@ -58,7 +58,9 @@ def test_resumable_and_new_cohorts_and_new_version(tmp_path: Path) -> None:
     assert (root / versions[0].path).read_bytes() != (root / versions[1].path).read_bytes()
 
 
-@pytest.mark.parametrize("bad", ["..", "../x.json", "/etc/x.json", "a/../b.json", "x\x00.json", ".hidden.json", "a\\b.json"])
+@pytest.mark.parametrize(
+    "bad", ["..", "../x.json", "/etc/x.json", "a/../b.json", "x\x00.json", ".hidden.json", "a\\b.json"]
+)
 def test_unsafe_names_rejected(bad: str) -> None:
     with pytest.raises(InputError):
         safe_name(bad)

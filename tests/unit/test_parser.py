@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -660,7 +663,7 @@ def test_imaging_study_enriched_from_the_dicom_mapping() -> None:
     assert row["dicom_extracted"] is True
     assert row["dicom_binary_id"] == UID
     assert row["modality"] == "MR"  # FHIR's modality stands over DICOM's OT
-    assert row["study_description"] is None  # the DICOM placeholder stays null
+    assert row["study_description"] == "FHIR description"  # DICOM placeholder (null) -> FHIR's text
     assert row["series_description"] == "T1 axial"
     assert (row["rows"], row["columns"], row["slice_thickness_mm"]) == (256, 256, 5.0)
     assert row["magnetic_field_strength"] == 1.5
@@ -679,3 +682,16 @@ def test_parse_files_extends_one_result(tmp_path: Path) -> None:
     assert result.files == 2
     assert [r["source_file"] for r in result.rows["patient"]] == ["a.json"]
     assert [(q.source_file, q.reason) for q in result.quarantine] == [("b.json", ReasonCode.INVALID_JSON)]
+
+
+def test_parser_imports_no_engine_and_results_pickle() -> None:
+    code = (
+        "import sys, scribe_lakehouse.fhir.parser\n"
+        "print(sorted(m for m in ('polars', 'deltalake', 'pyspark', 'pydicom') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    result = parse(patient(), encounter(period={"start": "bad"}))
+    clone = pickle.loads(pickle.dumps(result))
+    assert clone.rows == result.rows
+    assert clone.quarantine == result.quarantine

@@ -201,19 +201,21 @@ def land(
                 rejected += 1
                 continue
             prior = by_name.get((name, kind))
-            if prior is not None and prior.bytes == path.stat().st_size:
-                if (name, kind, sha256_file(path)) in known:
-                    skipped += 1
-                    if progress:
-                        progress(1)
-                    continue
+            same_size = prior is not None and prior.bytes == path.stat().st_size
+            if same_size and (name, kind, sha256_file(path)) in known:
+                skipped += 1
+                if progress:
+                    progress(1)
+                continue
             todo.append((path, name))
         n_cohorts = min(cohorts, len(todo)) if kind == "fhir" else 0
         labels = [cohort_label(next_cohort + i) for i in range(n_cohorts)]
         next_cohort += n_cohorts
         new_cohorts.extend(labels)
 
-        def one(item: tuple[int, tuple[Path, str]], kind: Kind = kind, labels: list[str] = labels) -> ManifestEntry:
+        def one(
+            item: tuple[int, tuple[Path, str]], kind: Kind = kind, labels: list[str] = labels
+        ) -> ManifestEntry:
             i, (path, name) = item
             cohort = labels[i % len(labels)] if labels else None
             dest = _dest(root, kind, cohort, path, name, taken)

@@ -256,6 +256,13 @@ def imaging_study_row(r: JsonObj, b: BundleContext) -> Row:
     body_site, body_site_display = f.bare_coding(s0, "bodySite", "series[0].")
     uid = _study_uid(r)
     header = b.dicom.get(uid) if b.dicom and uid else None
+    # DICOM values win; a DICOM placeholder (already null) or a study without DICOM falls back to FHIR
+    study_description = header.study_description if header else None
+    if study_description is None:
+        study_description = f.string(r, "description")
+    series_description = header.series_description if header else None
+    if series_description is None:
+        series_description = f.string(s0, "description", "series[0].")
     return {
         "study_id": study_id,
         "patient_id": f.required_ref(r, "subject"),
@@ -267,10 +274,8 @@ def imaging_study_row(r: JsonObj, b: BundleContext) -> Row:
         "body_site_display": body_site_display,
         "series_count": len(series) if series else f.integer(r, "numberOfSeries"),
         "instance_count": _instances(series) if series else f.integer(r, "numberOfInstances"),
-        "study_description": header.study_description if header else f.string(r, "description"),
-        "series_description": (
-            header.series_description if header else f.string(s0, "description", "series[0].")
-        ),
+        "study_description": study_description,
+        "series_description": series_description,
         "study_date": header.study_date if header else None,
         "manufacturer": header.manufacturer if header else None,
         "magnetic_field_strength": header.magnetic_field_strength if header else None,

@@ -20,8 +20,8 @@ from scribe_lakehouse.fhir.model import DicomHeader, ParseResult
 from scribe_lakehouse.fhir.parser import parse_bundle
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local import silver_write
-from scribe_lakehouse.local.silver_write import TableRunStats
 from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
+from scribe_lakehouse.local.silver_write import TableRunStats
 from scribe_lakehouse.local.validate import TableValidation, validate_silver
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import PROCESSED_FILES, SILVER_TABLES, SYSTEM_TABLES
@@ -104,7 +104,9 @@ def run(
         raise ConfigError("no FHIR bundles in Bronze under this root: run `ingest` or `demo` first")
     unknown = set(cohorts or ()) - set(manifest.cohorts())
     if unknown:
-        raise ConfigError(f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}")
+        raise ConfigError(
+            f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
+        )
     run_id = uuid.uuid4().hex[:16]
     now = dt.datetime.now(dt.UTC)
     with lh.lock():

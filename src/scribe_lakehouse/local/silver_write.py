@@ -140,7 +140,9 @@ def write_batch(
         records.extend((path_of.get(r.source_file, r.source_file), r) for r in bad)
         rows, dupes = dedupe_last(good, spec.column_names[0])
         table = to_arrow(spec, rows, ingest_timestamp=now)
-        stats = delta.merge_changed(lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",))
+        stats = delta.merge_changed(
+            lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",)
+        )
         totals.seen[spec.name] += parsed.seen[spec.name]
         totals.written[spec.name] += len(rows)
         totals.inserted[spec.name] += stats.inserted
@@ -159,7 +161,13 @@ def write_batch(
         )
     processed = pa.Table.from_pylist(
         [
-            {"bronze_path": e.path, "sha256": e.sha256, "cohort": e.cohort or "", "run_id": run_id, "ingest_timestamp": now}
+            {
+                "bronze_path": e.path,
+                "sha256": e.sha256,
+                "cohort": e.cohort or "",
+                "run_id": run_id,
+                "ingest_timestamp": now,
+            }
             for e in files
         ],
         schema=PROCESSED_FILES.arrow_schema(),
@@ -177,8 +185,8 @@ def append_ingest_log(
     run_id: str,
     now: dt.datetime,
 ) -> None:
-    def count(d: dict[str, int] | None, name: str) -> int | None:
-        return None if d is None else d[name]
+    def count(field_name: str, table: str) -> int | None:
+        return None if totals is None else int(getattr(totals, field_name)[table])
 
     rows = [
         {
@@ -187,14 +195,17 @@ def append_ingest_log(
             "row_count": r.row_count,
             "passed": r.passed,
             "failed_checks": r.failed_checks,
-            "resources_seen": count(totals and totals.seen, r.table),
-            "rows_written": count(totals and totals.written, r.table),
-            "rows_inserted": count(totals and totals.inserted, r.table),
-            "rows_updated": count(totals and totals.updated, r.table),
-            "rows_quarantined": count(totals and totals.quarantined_by_table, r.table),
-            "duplicates_collapsed": count(totals and totals.duplicates, r.table),
+            "resources_seen": count("seen", r.table),
+            "rows_written": count("written", r.table),
+            "rows_inserted": count("inserted", r.table),
+            "rows_updated": count("updated", r.table),
+            "rows_quarantined": count("quarantined_by_table", r.table),
+            "duplicates_collapsed": count("duplicates", r.table),
             "detail_json": json.dumps(
-                [{"rule": c.rule, "passed": c.passed, "observed": c.observed, "expected": c.expected} for c in r.checks]
+                [
+                    {"rule": c.rule, "passed": c.passed, "observed": c.observed, "expected": c.expected}
+                    for c in r.checks
+                ]
             ),
             "ingest_timestamp": now,
         }

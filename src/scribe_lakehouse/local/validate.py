@@ -63,21 +63,31 @@ def _rule(rule: Rule, frame: pl.DataFrame, frames: Mapping[str, pl.DataFrame]) -
     n = frame.height
     if isinstance(rule, RangeRule):
         bad = frame.filter(~pl.col(rule.column).is_between(rule.low, rule.high)).height
-        return CheckResult(rule.name, bad == 0, f"{bad} outside", f"{rule.column} in [{rule.low}, {rule.high}]")
+        return CheckResult(
+            rule.name, bad == 0, f"{bad} outside", f"{rule.column} in [{rule.low}, {rule.high}]"
+        )
     if isinstance(rule, ShareBelowRule):
         share = _share(frame.filter(pl.col(rule.column) < rule.value).height, n)
         return CheckResult(
-            rule.name, share <= rule.max_share, f"{share:.1%}", f"<= {rule.max_share:.0%} with {rule.column} < {rule.value}"
+            rule.name,
+            share <= rule.max_share,
+            f"{share:.1%}",
+            f"<= {rule.max_share:.0%} with {rule.column} < {rule.value}",
         )
     if isinstance(rule, ShareAllTrueRule):
         ok = frame.filter(pl.all_horizontal([pl.col(c).fill_null(False) for c in rule.columns])).height
         share = _share(ok, n) if n else 1.0
         return CheckResult(
-            rule.name, share >= rule.min_share, f"{share:.1%}", f">= {rule.min_share:.0%} with {' & '.join(rule.columns)}"
+            rule.name,
+            share >= rule.min_share,
+            f"{share:.1%}",
+            f">= {rule.min_share:.0%} with {' & '.join(rule.columns)}",
         )
     ref = frames[rule.ref_table].select(pl.col(rule.ref_column).alias(rule.column)).unique()
     orphans = frame.select(rule.column).drop_nulls().join(ref, on=rule.column, how="anti").height
-    return CheckResult(rule.name, orphans == 0, f"{orphans} orphan(s)", f"every {rule.column} in {rule.ref_table}")
+    return CheckResult(
+        rule.name, orphans == 0, f"{orphans} orphan(s)", f"every {rule.column} in {rule.ref_table}"
+    )
 
 
 def validate_table(
@@ -90,7 +100,9 @@ def validate_table(
         checks.append(CheckResult(f"not_null:{col}", nulls == 0, f"{nulls} null(s)", "0 nulls"))
     if spec.primary_key:
         dupes = frame.height - frame.get_column(spec.primary_key).n_unique()
-        checks.append(CheckResult("pk_unique", dupes == 0, f"{dupes} duplicate(s)", f"{spec.primary_key} unique"))
+        checks.append(
+            CheckResult("pk_unique", dupes == 0, f"{dupes} duplicate(s)", f"{spec.primary_key} unique")
+        )
     minimum, expected = scaled_min_rows(spec.min_rows, patient_bundles)
     checks.append(CheckResult("min_rows", frame.height >= minimum, str(frame.height), expected))
     checks.extend(_rule(rule, frame, frames) for rule in spec.rules)
@@ -100,4 +112,3 @@ def validate_table(
 def validate_silver(frames: Mapping[str, pl.DataFrame], *, patient_bundles: int) -> list[TableValidation]:
     """Validate all 10 Silver tables (frames keyed by table name)."""
     return [validate_table(spec, frames, patient_bundles=patient_bundles) for spec in SILVER_TABLES]
-

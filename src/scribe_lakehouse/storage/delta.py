@@ -82,9 +82,7 @@ def _row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     return frame.select(columns).hash_rows(seed=0)
 
 
-def changed_rows(
-    uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]
-) -> tuple[pa.Table, int]:
+def changed_rows(uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]) -> tuple[pa.Table, int]:
     """Rows of `batch` that are new or differ from the target in any `compare` column; plus how many
     of them update an existing key."""
     if batch.num_rows == 0:
@@ -94,7 +92,7 @@ def changed_rows(
         return batch, 0
     source = pl.from_arrow(batch)
     assert isinstance(source, pl.DataFrame)
-    existing = existing.cast(dict(source.select([key, *compare]).schema))
+    existing = existing.cast(source.select([key, *compare]).schema)
     src = source.with_columns(_h=_row_hashes(source, compare))
     tgt = existing.select(key, _h=_row_hashes(existing, compare))
     joined = src.join(tgt, on=key, how="left", suffix="_t")

@@ -46,7 +46,7 @@ def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds
     else:
         parts.append("No complaints.\n")
     parts.append(f"\n# History of Present Illness\n{p.given} is a {v.age} year-old {p.ethnicity[2]} "
-                 f"{race_word} {p.gender}.")
+                 f"{race_word} {p.gender}, seen today for {v.type_display.lower()}.")
     if history:
         shown = list(history)[-_HISTORY_LIMIT:]
         parts.append(" Patient has a history of " + ", ".join(h.lower() for h in shown) + ".")
@@ -64,6 +64,9 @@ def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds
         presenting = [v.reason[1]]
     if presenting:
         parts.append("Patient is presenting with " + ", ".join(d.lower() for d in presenting) + ". \n")
+    if active_meds and v.cls != "EMER":
+        parts.append(f"Reviewed current medications ({len(active_meds)}); adherence discussed and "
+                     "no adverse effects reported. \n")
     parts.append("\n\n## Plan\n")
     if v.immunizations:
         parts.append("Patient was given the following immunizations: "

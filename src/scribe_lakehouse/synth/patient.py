@@ -89,7 +89,7 @@ class _Builder:
         self.chronic: dict[str, tuple[cat.Condition, str]] = {}
         self.history: list[str] = []
         self.active_meds: dict[str, Json] = {}  # RxNorm -> latest active MedicationRequest resource
-        self.genomic_wanted = 2 if rng.random() < 0.25 else 0  # up to two germline panels
+        self.genomic_wanted = 2 if rng.random() < 0.2 else 0  # up to two germline panels
         self.genomic_done = 0
         self.ecg_patient = rng.random() < 0.1
         self.findings: list[special.GenomicFinding] = []
@@ -130,14 +130,15 @@ class _Builder:
 
         Rates are tuned so resource counts per encounter track Coherent's (e.g. ~0.11 Conditions)."""
         rng = self.rng
-        adult = (t - self.birth_epoch) / _YEAR >= 18
+        age = (t - self.birth_epoch) / _YEAR
+        adult = age >= 18
         r = 0.0 if first else rng.random()
         new: list[cat.Condition] = []
         chronic = list(self.chronic.values())
         if r < (0.3 if not adult else 0.22):
             code, display = rng.choice(cat.ENCOUNTER_TYPES["WELLNESS"][:2]) if adult else (
                 cat.ENCOUNTER_TYPES["WELLNESS"][2])
-            if adult and len(chronic) < 6 and rng.random() < 0.12:
+            if adult and len(chronic) < 6 and rng.random() < 0.1 + age / 250:
                 new.append(self._new_chronic())
             if rng.random() < 0.04:
                 new.append(rng.choice(_FINDINGS))
@@ -147,8 +148,9 @@ class _Builder:
             if chronic and roll < 0.45:
                 c = rng.choice(chronic)[0]
                 return "AMB", "390906007", "Follow-up encounter (procedure)", new, (c.code, c.display)
-            if roll < 0.53 or (adult and roll < 0.56 and len(chronic) < 6):
-                c = rng.choice(_ACUTE) if roll < 0.53 else self._new_chronic()
+            acute = rng.random() < 0.13
+            if acute or (adult and len(chronic) < 6 and rng.random() < 0.02 + age / 1500):
+                c = rng.choice(_ACUTE) if acute else self._new_chronic()
                 code, display = cat.ENCOUNTER_TYPES["AMB"][0 if c.complaint else 1]
                 return "AMB", code, display, [c], (c.code, c.display)
             code, display = rng.choice(cat.ENCOUNTER_TYPES["AMB"][1:] if chronic else cat.ENCOUNTER_TYPES["AMB"][3:])
@@ -161,7 +163,7 @@ class _Builder:
         if chronic and rng.random() < 0.4:
             c = rng.choice(chronic)[0]
             return cls, code, display, new, (c.code, c.display)
-        if rng.random() < 0.6:
+        if rng.random() < 0.35:
             c = rng.choice(_ACUTE)
             return cls, code, display, [c], (c.code, c.display)
         return cls, code, display, new, None
@@ -192,8 +194,10 @@ class _Builder:
                             out=obs)
         if cls == "WELLNESS":
             self._wellness(v, adult, obs, procs, meds, reports, imaging)
-        elif reason is not None and reason[0] in self.chronic and cls == "AMB":
+        elif reason is not None and reason[0] in self.chronic or (cls == "AMB" and rng.random() < 0.5):
             self._renew(v, meds)
+        if v.type_code == "371883000":
+            procs.append(self._procedure(v, rng.choice(("76601001", "63332003", "269911007"))))
         if cls in ("EMER", "IMP") and rng.random() < (0.25 if cls == "EMER" else 1.0):
             reports.append(measures.lab_panel(p, v, rng, cat.PANELS[0], obs))
             if cls == "IMP":
@@ -232,7 +236,7 @@ class _Builder:
         if c.chronic:
             resolves = rng.random() < 0.03
         else:
-            resolves = rng.random() < (0.85 if c.complaint else 0.45)
+            resolves = rng.random() < (0.45 if c.complaint else 0.25)
         abatement = v.start + rng.randint(7, 60) * _DAY if resolves else None
         if abatement is not None and abatement >= end:
             abatement = None
@@ -244,24 +248,24 @@ class _Builder:
             self.history.append(c.display)
         if c.chronic and abatement is None:
             self.chronic[c.code] = (c, cid)
-        if c.complaint and rng.random() < 0.6:
+        if rng.random() < (0.5 if c.chronic else 0.15):
             conds.append(clinical.care_plan(p, v, new_uuid(rng), cid, c))
         for rx in c.meds if c.chronic else c.meds[:1]:
             self._prescribe(v, rx, c.chronic and abatement is None, end, meds)
         if c.procedure:
             procs.append(self._procedure(v, c.procedure))
             img = _IMAGING_BY_PROCEDURE.get(c.procedure)
-            if img is not None and rng.random() < (0.3 if img is cat.MR_BRAIN else 0.5):
+            if img is not None and rng.random() < (0.18 if img is cat.MR_BRAIN else 0.5):
                 self._image(v, img, imaging)
         if c.code in _ECG_CONDITIONS:
             reports.append(special.ecg(p, v, rng, atrial_fibrillation=c.code == "49436004", out=obs))
-        if c.code in _RESP_CONDITIONS and rng.random() < 0.6:
+        if c.code in _RESP_CONDITIONS and rng.random() < 0.25:
             reports.append(special.respiratory_panel(p, v, rng, covid=c.code == "840539006", out=obs))
 
     def _wellness(self, v: Visit, adult: bool, obs: list[Json], procs: list[Json], meds: list[Json],
                   reports: list[Json], imaging: list[Json]) -> None:
         rng, p = self.rng, self.p
-        if rng.random() < 0.55:
+        if rng.random() < 0.45:
             measures.surveys(p, v, rng, rng.randint(1, 3), obs)
         if adult and rng.random() < 0.5:
             measures.smoking_status(p, v, rng, obs)
@@ -280,7 +284,7 @@ class _Builder:
             v.immunizations.append((new_uuid(rng), cvx, cat.IMMUNIZATIONS[cvx]))
         if adult:
             for code in cat.ROUTINE_PROCEDURES:
-                if rng.random() < 0.1:
+                if rng.random() < 0.2:
                     procs.append(self._procedure(v, code))
             if p.gender == "female" and v.age >= 40 and rng.random() < 0.08:
                 procs.append(self._procedure(v, "24623002"))
@@ -288,7 +292,7 @@ class _Builder:
         if rng.random() < 0.03:
             procs.append(self._procedure(v, "241046008"))
             self._image(v, cat.IMAGING[3], imaging)
-        if self.ecg_patient and rng.random() < 0.25:
+        if self.ecg_patient and rng.random() < 0.15:
             reports.append(special.ecg(p, v, rng, atrial_fibrillation="49436004" in self.chronic, out=obs))
         self._renew(v, meds)
 
