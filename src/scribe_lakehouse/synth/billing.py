@@ -28,11 +28,15 @@ _BB = "https://bluebutton.cms.gov/resources/variables/"
 _ADJ = "https://bluebutton.cms.gov/resources/codesystem/adjudication"
 _SERVICE_CAT = {"coding": [coding(_BB + "line_cms_type_srvc_cd", "1", "Medical care")]}
 _PLACES = {
-    "WELLNESS": bare_concept("http://terminology.hl7.org/CodeSystem/ex-serviceplace", "19", "Off Campus-Outpatient "
-                                                                                        "Hospital"),
-    "AMB": bare_concept("http://terminology.hl7.org/CodeSystem/ex-serviceplace", "19", "Off Campus-Outpatient "
-                                                                                   "Hospital"),
-    "EMER": bare_concept("http://terminology.hl7.org/CodeSystem/ex-serviceplace", "20", "Urgent Care Facility"),
+    "WELLNESS": bare_concept(
+        "http://terminology.hl7.org/CodeSystem/ex-serviceplace", "19", "Off Campus-Outpatient Hospital"
+    ),
+    "AMB": bare_concept(
+        "http://terminology.hl7.org/CodeSystem/ex-serviceplace", "19", "Off Campus-Outpatient Hospital"
+    ),
+    "EMER": bare_concept(
+        "http://terminology.hl7.org/CodeSystem/ex-serviceplace", "20", "Urgent Care Facility"
+    ),
     "IMP": bare_concept("http://terminology.hl7.org/CodeSystem/ex-serviceplace", "21", "Inpatient Hospital"),
 }
 _ADJ_LINES = (
@@ -43,9 +47,13 @@ _ADJ_LINES = (
     ("line_bene_ptb_ddctbl_amt", "Line Beneficiary Part B Deductible Amount", 0.0),
 )
 _ADJ_CATEGORIES = {key: {"coding": [coding(_ADJ, _BB + key, display)]} for key, display, _ in _ADJ_LINES}
-_PROCESSING = {"category": {"coding": [coding(_ADJ, _BB + "line_prcsg_ind_cd", "Line Processing Indicator Code")]}}
+_PROCESSING: Json = {
+    "category": {"coding": [coding(_ADJ, _BB + "line_prcsg_ind_cd", "Line Processing Indicator Code")]}
+}
 _DIAG_PRINCIPAL = [bare_concept("http://terminology.hl7.org/CodeSystem/ex-diagnosistype", "principal")]
-_CARE_ROLE = bare_concept("http://terminology.hl7.org/CodeSystem/claimcareteamrole", "primary", "Primary provider")
+_CARE_ROLE = bare_concept(
+    "http://terminology.hl7.org/CodeSystem/claimcareteamrole", "primary", "Primary provider"
+)
 _SUBMITTED = concept("http://terminology.hl7.org/CodeSystem/adjudication", "submitted", "Submitted Amount")
 _YEAR = 365 * 86400
 
@@ -54,9 +62,10 @@ Line = tuple[Json, str, int, float]
 
 
 def line_items(v: Visit, rng: random.Random) -> list[Line]:
-    """(productOrService, kind, index within kind, net) for the encounter, its diagnoses, procedures, shots."""
+    """(productOrService, kind, index within kind, net) per encounter, diagnosis, procedure and shot."""
     lines: list[Line] = [
-        (concept(cat.SNOMED, v.type_code, v.type_display), "encounter", 0, round(rng.uniform(70, 180), 2))]
+        (concept(cat.SNOMED, v.type_code, v.type_display), "encounter", 0, round(rng.uniform(70, 180), 2))
+    ]
     for k, (_, code, display) in enumerate(v.new_conditions, start=1):
         lines.append((concept(cat.SNOMED, code, display), "diagnosis", k, 0.0))
     for k, (_, code, display) in enumerate(v.procedures, start=1):
@@ -84,19 +93,28 @@ def encounter_claim(p: Person, v: Visit, claim_id: str, lines: list[Line]) -> Js
         items.append(item)
     total = round(sum(line[3] for line in lines), 2)
     res: Json = {
-        "resourceType": "Claim", "id": claim_id, "status": "active",
-        "type": _TYPES["institutional" if v.cls in ("EMER", "IMP") else "professional"], "use": "claim",
+        "resourceType": "Claim",
+        "id": claim_id,
+        "status": "active",
+        "type": _TYPES["institutional" if v.cls in ("EMER", "IMP") else "professional"],
+        "use": "claim",
         "patient": {"reference": p.subject["reference"], "display": p.full_name},
-        "billablePeriod": {"start": v.start_s, "end": v.end_s}, "created": v.end_s,
-        "provider": organization_ref(f.org_id, f.name), "priority": _PRIORITY,
+        "billablePeriod": {"start": v.start_s, "end": v.end_s},
+        "created": v.end_s,
+        "provider": organization_ref(f.org_id, f.name),
+        "priority": _PRIORITY,
         "facility": location_ref(f.loc_id, f.name),
     }
     if v.new_conditions:
-        res["diagnosis"] = [{"sequence": k, "diagnosisReference": ref(cid)}
-                            for k, (cid, _, _) in enumerate(v.new_conditions, start=1)]
+        res["diagnosis"] = [
+            {"sequence": k, "diagnosisReference": ref(cid)}
+            for k, (cid, _, _) in enumerate(v.new_conditions, start=1)
+        ]
     if v.procedures:
-        res["procedure"] = [{"sequence": k, "procedureReference": ref(pid)}
-                            for k, (pid, _, _) in enumerate(v.procedures, start=1)]
+        res["procedure"] = [
+            {"sequence": k, "procedureReference": ref(pid)}
+            for k, (pid, _, _) in enumerate(v.procedures, start=1)
+        ]
     res["insurance"] = [{"sequence": 1, "focal": True, "coverage": {"display": p.payer}}]
     res["item"] = items
     res["total"] = money(total)
@@ -106,13 +124,25 @@ def encounter_claim(p: Person, v: Visit, claim_id: str, lines: list[Line]) -> Js
 def medication_claim(p: Person, v: Visit, claim_id: str, request_id: str, rx: str, cost: float) -> Json:
     f = v.facility
     res: Json = {
-        "resourceType": "Claim", "id": claim_id, "status": "active", "type": _TYPES["pharmacy"], "use": "claim",
-        "patient": p.subject, "billablePeriod": {"start": v.start_s, "end": v.end_s}, "created": v.end_s,
-        "provider": organization_ref(f.org_id, f.name), "priority": _PRIORITY,
+        "resourceType": "Claim",
+        "id": claim_id,
+        "status": "active",
+        "type": _TYPES["pharmacy"],
+        "use": "claim",
+        "patient": p.subject,
+        "billablePeriod": {"start": v.start_s, "end": v.end_s},
+        "created": v.end_s,
+        "provider": organization_ref(f.org_id, f.name),
+        "priority": _PRIORITY,
         "prescription": ref(request_id),
         "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": p.payer}}],
-        "item": [{"sequence": 1, "productOrService": concept(cat.RXNORM, rx, cat.MEDICATIONS[rx]),
-                  "encounter": [v.enc_ref]}],
+        "item": [
+            {
+                "sequence": 1,
+                "productOrService": concept(cat.RXNORM, rx, cat.MEDICATIONS[rx]),
+                "encounter": [v.enc_ref],
+            }
+        ],
         "total": money(cost),
     }
     return entry(res, "Claim", claim_id)
@@ -132,8 +162,9 @@ def _adjudication(net: float, coinsurance: float) -> list[Json]:
     return out
 
 
-def explanation_of_benefit(p: Person, v: Visit, eob_id: str, claim_id: str, lines: list[Line],
-                           rng: random.Random) -> Json:
+def explanation_of_benefit(
+    p: Person, v: Visit, eob_id: str, claim_id: str, lines: list[Line], rng: random.Random
+) -> Json:
     f = v.facility
     npi_ref = practitioner_ref(v.practitioner.npi)
     coinsurance = 0.0 if p.payer == "NO_INSURANCE" else rng.choice((0.1, 0.2, 0.3))
@@ -159,29 +190,55 @@ def explanation_of_benefit(p: Person, v: Visit, eob_id: str, claim_id: str, line
             paid += net * (1 - coinsurance)
         items.append(item)
     res: Json = {
-        "resourceType": "ExplanationOfBenefit", "id": eob_id,
+        "resourceType": "ExplanationOfBenefit",
+        "id": eob_id,
         "contained": [
-            {"resourceType": "ServiceRequest", "id": "referral", "status": "completed", "intent": "order",
-             "subject": p.subject, "requester": npi_ref, "performer": [npi_ref]},
-            {"resourceType": "Coverage", "id": "coverage", "status": "active", "type": {"text": p.payer},
-             "beneficiary": p.subject, "payor": [{"display": p.payer}]},
+            {
+                "resourceType": "ServiceRequest",
+                "id": "referral",
+                "status": "completed",
+                "intent": "order",
+                "subject": p.subject,
+                "requester": npi_ref,
+                "performer": [npi_ref],
+            },
+            {
+                "resourceType": "Coverage",
+                "id": "coverage",
+                "status": "active",
+                "type": {"text": p.payer},
+                "beneficiary": p.subject,
+                "payor": [{"display": p.payer}],
+            },
         ],
-        "identifier": [{"system": _BB + "clm_id", "value": claim_id},
-                       {"system": "https://bluebutton.cms.gov/resources/identifier/claim-group",
-                        "value": "99999999999"}],
-        "status": "active", "type": _TYPES["institutional" if v.cls in ("EMER", "IMP") else "professional"],
-        "use": "claim", "patient": p.subject,
-        "billablePeriod": {"start": v.end_s, "end": ts(v.end + _YEAR)}, "created": v.end_s,
-        "insurer": {"display": p.payer}, "provider": npi_ref, "referral": {"reference": "#referral"},
-        "facility": location_ref(f.loc_id, f.name), "claim": ref(claim_id), "outcome": "complete",
+        "identifier": [
+            {"system": _BB + "clm_id", "value": claim_id},
+            {"system": "https://bluebutton.cms.gov/resources/identifier/claim-group", "value": "99999999999"},
+        ],
+        "status": "active",
+        "type": _TYPES["institutional" if v.cls in ("EMER", "IMP") else "professional"],
+        "use": "claim",
+        "patient": p.subject,
+        "billablePeriod": {"start": v.end_s, "end": ts(v.end + _YEAR)},
+        "created": v.end_s,
+        "insurer": {"display": p.payer},
+        "provider": npi_ref,
+        "referral": {"reference": "#referral"},
+        "facility": location_ref(f.loc_id, f.name),
+        "claim": ref(claim_id),
+        "outcome": "complete",
         "careTeam": [{"sequence": 1, "provider": npi_ref, "role": _CARE_ROLE}],
     }
     if v.new_conditions:
-        res["diagnosis"] = [{"sequence": k, "diagnosisReference": ref(cid), "type": _DIAG_PRINCIPAL}
-                            for k, (cid, _, _) in enumerate(v.new_conditions, start=1)]
+        res["diagnosis"] = [
+            {"sequence": k, "diagnosisReference": ref(cid), "type": _DIAG_PRINCIPAL}
+            for k, (cid, _, _) in enumerate(v.new_conditions, start=1)
+        ]
     if v.procedures:
-        res["procedure"] = [{"sequence": k, "procedureReference": ref(pid)}
-                            for k, (pid, _, _) in enumerate(v.procedures, start=1)]
+        res["procedure"] = [
+            {"sequence": k, "procedureReference": ref(pid)}
+            for k, (pid, _, _) in enumerate(v.procedures, start=1)
+        ]
     res["insurance"] = [{"focal": True, "coverage": {"reference": "#coverage", "display": p.payer}}]
     res["item"] = items
     res["total"] = [{"category": _SUBMITTED, "amount": money(round(sum(line[3] for line in lines), 2))}]

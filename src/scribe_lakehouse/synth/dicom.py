@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, UID, ExplicitVRLittleEndian
 
 from scribe_lakehouse.synth.special import DicomStudy
 
-MR_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
+MR_IMAGE_STORAGE = UID("1.2.840.10008.5.1.4.1.1.4")
 SIZE = 256
 _SLICES = 8
 
@@ -36,8 +36,11 @@ def phantom(slice_index: int) -> bytes:
     for y in range(SIZE):
         row = array("H", [0]) * SIZE
         dy = y - c + 0.5
-        for a, b, value in ((outer_a, outer_b, 1900), (inner_a, inner_b, 900 + 20 * slice_index),
-                            (vent_a, vent_b, 250)):
+        for a, b, value in (
+            (outer_a, outer_b, 1900),
+            (inner_a, inner_b, 900 + 20 * slice_index),
+            (vent_a, vent_b, 250),
+        ):
             if abs(dy) < b:
                 half = int(a * (1 - (dy / b) ** 2) ** 0.5)
                 lo, hi = int(c) - half, int(c) + half
@@ -52,7 +55,7 @@ def write_study(path: Path, study: DicomStudy) -> int:
     """Write one single-frame MR file for `study`; returns the bytes written."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = MR_IMAGE_STORAGE
-    meta.MediaStorageSOPInstanceUID = study.instance_uid
+    meta.MediaStorageSOPInstanceUID = UID(study.instance_uid)
     meta.TransferSyntaxUID = ExplicitVRLittleEndian
     meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
 

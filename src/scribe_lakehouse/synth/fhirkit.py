@@ -27,7 +27,7 @@ def new_uuid(rng: random.Random) -> str:
 
 @lru_cache(maxsize=512)
 def _dst_window(year: int) -> tuple[int, int]:
-    """US Eastern daylight time for `year` as UTC epoch seconds [start, end) (the 2007+ rule for every year)."""
+    """US Eastern daylight time in `year` as UTC epoch seconds [start, end) (2007+ rule for every year)."""
     march = dt.date(year, 3, 1)
     second_sunday = 1 + (6 - march.weekday()) % 7 + 7
     november = dt.date(year, 11, 1)

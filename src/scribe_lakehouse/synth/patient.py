@@ -15,7 +15,7 @@ import orjson
 from scribe_lakehouse.synth import billing, clinical, measures, notes, people, special
 from scribe_lakehouse.synth import catalog as cat
 from scribe_lakehouse.synth.fhirkit import Json, new_uuid, ref, ts, ts_ms, utc_date
-from scribe_lakehouse.synth.model import Person, Visit
+from scribe_lakehouse.synth.model import Visit, new_person
 from scribe_lakehouse.synth.providers import ProviderPool
 
 END = int(dt.datetime(2022, 9, 1, tzinfo=dt.UTC).timestamp())  # the record's "today"
@@ -27,13 +27,21 @@ _DAY = 86400
 _CHRONIC = tuple(c for c in cat.CONDITIONS if c.chronic)
 _ACUTE = tuple(c for c in cat.CONDITIONS if not c.chronic and c.complaint)
 _FINDINGS = tuple(c for c in cat.CONDITIONS if not c.chronic and not c.complaint)
-_IMAGING_BY_PROCEDURE = {"399208008": cat.IMAGING[0], "433236007": cat.IMAGING[1], "24623002": cat.IMAGING[2],
-                         "241046008": cat.IMAGING[3], "816077007": cat.MR_BRAIN}
+_IMAGING_BY_PROCEDURE = {
+    "399208008": cat.IMAGING[0],
+    "433236007": cat.IMAGING[1],
+    "24623002": cat.IMAGING[2],
+    "241046008": cat.IMAGING[3],
+    "816077007": cat.MR_BRAIN,
+}
 _ECG_CONDITIONS = frozenset({"49436004", "53741008", "22298006", "88805009"})
 _RESP_CONDITIONS = frozenset({"840539006", "233604007", "10509002", "195662009"})
 _CANCERS = frozenset({"254837009", "363406005"})
-_CHRONIC_DOSAGE = ("Take 1 tablet by mouth daily.", "Take 1 tablet by mouth twice daily.",
-                   "Take 1 tablet by mouth every evening.")
+_CHRONIC_DOSAGE = (
+    "Take 1 tablet by mouth daily.",
+    "Take 1 tablet by mouth twice daily.",
+    "Take 1 tablet by mouth every evening.",
+)
 _ACUTE_DOSAGE = ("Take as needed.", "Take 1 tablet by mouth every 6 hours for 7 days.")
 
 
@@ -61,30 +69,14 @@ class _Builder:
         self.rng = rng = random.Random(seed)
         self.pool = pool
         self.scale = scale
-        gender = rng.choice(("male", "female"))
-        stems = people.MALE_NAMES if gender == "male" else people.FEMALE_NAMES
-        given = f"{rng.choice(stems)}{rng.randint(1, 999)}"
-        self.extra_given = f"{rng.choice(stems)}{rng.randint(1, 999)}"
-        family = f"{rng.choice(people.FAMILY_NAMES)}{rng.randint(1, 999)}"
-        pid = new_uuid(rng)
         self.birth_epoch = END - int(rng.uniform(1.0, 95.0) * _YEAR)
         age_now = (END - self.birth_epoch) / _YEAR
-        city = rng.choice(people.CITIES)
-        local = [i for i in pool.primary if pool.facilities[i].city == city[0]]
         self.death: int | None = None
         if age_now > 30 and rng.random() < 0.12:
             self.death = END - int(rng.uniform(0.1, min(age_now - 25, 15.0)) * _YEAR)
-        smoking = cat.SMOKING[0] if age_now < 18 else rng.choices(cat.SMOKING, weights=(60, 25, 15))[0]
-        self.p = Person(
-            pid=pid, given=given, family=family, gender=gender, birth=utc_date(self.birth_epoch),
-            race=rng.choices(people.RACES, weights=[r[3] for r in people.RACES])[0],
-            ethnicity=people.ETHNICITIES[1] if rng.random() < 0.12 else people.ETHNICITIES[0],
-            city=city, street=f"{rng.randint(1, 999)} {rng.choice(people.STREETS)}",
-            marital=people.MARITAL[1] if age_now < 20 else rng.choice(people.MARITAL),
-            payer="Medicare" if age_now >= 65 else rng.choice(cat.PAYERS), smoking=smoking,
-            primary=rng.choice(local or list(pool.primary)), hospital=rng.choice(pool.hospitals),
-            subject=ref(pid))
-        self.baseline = measures.baseline(rng, gender)
+        self.p = new_person(rng, pool, birth=utc_date(self.birth_epoch), age_now=age_now)
+        self.extra_given = f"{rng.choice(people.given_stems(self.p.gender))}{rng.randint(1, 999)}"
+        self.baseline = measures.baseline(rng, self.p.gender)
         self.social = notes.social_history(self.p, rng)
         self.chronic: dict[str, tuple[cat.Condition, str]] = {}
         self.history: list[str] = []
@@ -96,7 +88,7 @@ class _Builder:
         self.dicom: list[special.DicomStudy] = []
         self.entries: list[Json] = []
 
-    # -- the life ---------------------------------------------------------------------------------------------
+    # -- the life --------------------------------------------------------------------------------------------
 
     def build(self) -> PatientFiles:
         rng, p = self.rng, self.p
@@ -104,15 +96,21 @@ class _Builder:
         n = encounter_count(rng, self.scale)
         times = sorted(rng.randint(self.birth_epoch + _DAY, end - _DAY) for _ in range(n))
         ssn = f"999-{rng.randint(10, 99)}-{rng.randint(1000, 9999)}"
-        self.entries.append(clinical.patient(p, self.extra_given, ssn, ts(self.death) if self.death else None))
+        self.entries.append(
+            clinical.patient(p, self.extra_given, ssn, ts(self.death) if self.death else None)
+        )
         for i, t in enumerate(times):
             self._encounter(t, first=i == 0, last=i == n - 1, end=end)
         bundle = {"resourceType": "Bundle", "type": "transaction", "entry": self.entries}
         stem = f"{p.given}_{p.family}_{p.pid}"
         return PatientFiles(
-            bundle_name=stem + ".json", bundle=orjson.dumps(bundle, option=orjson.OPT_INDENT_2),
-            dna_name=stem + "_dna.csv", dna=special.dna_csv(rng, self.findings), dicom=tuple(self.dicom),
-            encounters=n)
+            bundle_name=stem + ".json",
+            bundle=orjson.dumps(bundle, option=orjson.OPT_INDENT_2),
+            dna_name=stem + "_dna.csv",
+            dna=special.dna_csv(rng, self.findings),
+            dicom=tuple(self.dicom),
+            encounters=n,
+        )
 
     def _visit(self, t: int, cls: str, type_code: str, type_display: str) -> Visit:
         rng, pool = self.rng, self.pool
@@ -120,12 +118,25 @@ class _Builder:
         end = t + 60 * rng.randint(*minutes)
         fidx = self.p.hospital if cls in ("EMER", "IMP") else self.p.primary
         eid = new_uuid(rng)
-        return Visit(eid=eid, cls=cls, type_code=type_code, type_display=type_display, start=t, end=end,
-                     start_s=ts(t), end_s=ts(end), issued_s=ts_ms(t, rng.randint(0, 999)),
-                     practitioner=pool.practitioners[rng.choice(pool.staff[fidx])], facility=pool.facilities[fidx],
-                     enc_ref=ref(eid), age=int((t - self.birth_epoch) / _YEAR))
+        return Visit(
+            eid=eid,
+            cls=cls,
+            type_code=type_code,
+            type_display=type_display,
+            start=t,
+            end=end,
+            start_s=ts(t),
+            end_s=ts(end),
+            issued_s=ts_ms(t, rng.randint(0, 999)),
+            practitioner=pool.practitioners[rng.choice(pool.staff[fidx])],
+            facility=pool.facilities[fidx],
+            enc_ref=ref(eid),
+            age=int((t - self.birth_epoch) / _YEAR),
+        )
 
-    def _choose(self, t: int, first: bool) -> tuple[str, str, str, list[cat.Condition], tuple[str, str] | None]:
+    def _choose(
+        self, t: int, first: bool
+    ) -> tuple[str, str, str, list[cat.Condition], tuple[str, str] | None]:
         """Class, encounter type, conditions diagnosed now, and the reason (a condition) for the visit.
 
         Rates are tuned so resource counts per encounter track Coherent's (e.g. ~0.11 Conditions)."""
@@ -136,8 +147,11 @@ class _Builder:
         new: list[cat.Condition] = []
         chronic = list(self.chronic.values())
         if r < (0.3 if not adult else 0.22):
-            code, display = rng.choice(cat.ENCOUNTER_TYPES["WELLNESS"][:2]) if adult else (
-                cat.ENCOUNTER_TYPES["WELLNESS"][2])
+            code, display = (
+                rng.choice(cat.ENCOUNTER_TYPES["WELLNESS"][:2])
+                if adult
+                else (cat.ENCOUNTER_TYPES["WELLNESS"][2])
+            )
             if adult and len(chronic) < 6 and rng.random() < 0.1 + age / 250:
                 new.append(self._new_chronic())
             if rng.random() < 0.04:
@@ -153,7 +167,9 @@ class _Builder:
                 c = rng.choice(_ACUTE) if acute else self._new_chronic()
                 code, display = cat.ENCOUNTER_TYPES["AMB"][0 if c.complaint else 1]
                 return "AMB", code, display, [c], (c.code, c.display)
-            code, display = rng.choice(cat.ENCOUNTER_TYPES["AMB"][1:] if chronic else cat.ENCOUNTER_TYPES["AMB"][3:])
+            code, display = rng.choice(
+                cat.ENCOUNTER_TYPES["AMB"][1:] if chronic else cat.ENCOUNTER_TYPES["AMB"][3:]
+            )
             if chronic and code == "185347001":
                 c = rng.choice(chronic)[0]
                 return "AMB", code, display, new, (c.code, c.display)
@@ -172,7 +188,7 @@ class _Builder:
         options = [c for c in _CHRONIC if c.code not in self.chronic]
         return self.rng.choice(options)
 
-    # -- one encounter ----------------------------------------------------------------------------------------
+    # -- one encounter ---------------------------------------------------------------------------------------
 
     def _encounter(self, t: int, *, first: bool, last: bool, end: int) -> None:
         rng, p = self.rng, self.p
@@ -190,11 +206,18 @@ class _Builder:
             self._diagnose(v, c, end, conds, obs, procs, meds, reports, imaging)
         adult = v.age >= 18
         if cls == "WELLNESS" or rng.random() < (0.3 if cls == "AMB" else 0.8):
-            measures.vitals(p, v, rng, self.baseline, full=cls == "WELLNESS", hypertensive="59621000" in self.chronic,
-                            out=obs)
+            measures.vitals(
+                p,
+                v,
+                rng,
+                self.baseline,
+                full=cls == "WELLNESS",
+                hypertensive="59621000" in self.chronic,
+                out=obs,
+            )
         if cls == "WELLNESS":
             self._wellness(v, adult, obs, procs, meds, reports, imaging)
-        elif reason is not None and reason[0] in self.chronic or (cls == "AMB" and rng.random() < 0.5):
+        elif (reason is not None and reason[0] in self.chronic) or (cls == "AMB" and rng.random() < 0.5):
             self._renew(v, meds)
         if v.type_code == "371883000":
             procs.append(self._procedure(v, rng.choice(("76601001", "63332003", "269911007"))))
@@ -212,7 +235,7 @@ class _Builder:
             if finding is not None:
                 self.findings.append(finding)
         note = notes.render(p, v, self.social, history_before, list(self.active_meds))
-        note_dr, doc = clinical.note_pair(p, v, new_uuid(rng), new_uuid(rng), note)
+        note_dr, doc = notes.note_pair(p, v, new_uuid(rng), new_uuid(rng), note)
         claim_id = new_uuid(rng)
         lines = billing.line_items(v, rng)
         imms = [clinical.immunization(p, v, iid, cvx) for iid, cvx, _ in v.immunizations]
@@ -229,14 +252,22 @@ class _Builder:
         self.entries.append(billing.encounter_claim(p, v, claim_id, lines))
         self.entries.append(billing.explanation_of_benefit(p, v, new_uuid(rng), claim_id, lines, rng))
 
-    def _diagnose(self, v: Visit, c: cat.Condition, end: int, conds: list[Json], obs: list[Json],
-                  procs: list[Json], meds: list[Json], reports: list[Json], imaging: list[Json]) -> None:
+    def _diagnose(
+        self,
+        v: Visit,
+        c: cat.Condition,
+        end: int,
+        conds: list[Json],
+        obs: list[Json],
+        procs: list[Json],
+        meds: list[Json],
+        reports: list[Json],
+        imaging: list[Json],
+    ) -> None:
         rng, p = self.rng, self.p
         cid = new_uuid(rng)
-        if c.chronic:
-            resolves = rng.random() < 0.03
-        else:
-            resolves = rng.random() < (0.45 if c.complaint else 0.25)
+        # chronic conditions rarely resolve; acute ones and findings often do (~1/3 of all abate)
+        resolves = rng.random() < (0.03 if c.chronic else 0.45 if c.complaint else 0.25)
         abatement = v.start + rng.randint(7, 60) * _DAY if resolves else None
         if abatement is not None and abatement >= end:
             abatement = None
@@ -262,8 +293,16 @@ class _Builder:
         if c.code in _RESP_CONDITIONS and rng.random() < 0.25:
             reports.append(special.respiratory_panel(p, v, rng, covid=c.code == "840539006", out=obs))
 
-    def _wellness(self, v: Visit, adult: bool, obs: list[Json], procs: list[Json], meds: list[Json],
-                  reports: list[Json], imaging: list[Json]) -> None:
+    def _wellness(
+        self,
+        v: Visit,
+        adult: bool,
+        obs: list[Json],
+        procs: list[Json],
+        meds: list[Json],
+        reports: list[Json],
+        imaging: list[Json],
+    ) -> None:
         rng, p = self.rng, self.p
         if rng.random() < 0.45:
             measures.surveys(p, v, rng, rng.randint(1, 3), obs)
@@ -279,7 +318,8 @@ class _Builder:
             vaccines = rng.sample(cat.CHILD_VACCINES, rng.randint(1, 2))
         elif adult:
             vaccines = (["140"] if rng.random() < 0.22 else []) + (
-                [rng.choice(cat.ADULT_VACCINES)] if rng.random() < 0.04 else [])
+                [rng.choice(cat.ADULT_VACCINES)] if rng.random() < 0.04 else []
+            )
         for cvx in vaccines:
             v.immunizations.append((new_uuid(rng), cvx, cat.IMMUNIZATIONS[cvx]))
         if adult:
@@ -296,7 +336,7 @@ class _Builder:
             reports.append(special.ecg(p, v, rng, atrial_fibrillation="49436004" in self.chronic, out=obs))
         self._renew(v, meds)
 
-    # -- helpers ----------------------------------------------------------------------------------------------
+    # -- helpers ---------------------------------------------------------------------------------------------
 
     def _procedure(self, v: Visit, code: str) -> Json:
         pid = new_uuid(self.rng)
@@ -340,4 +380,3 @@ class _Builder:
         v.prescriptions.append((mid, rx))
         out.append(e)
         out.append(billing.medication_claim(p, v, new_uuid(rng), mid, rx, round(rng.uniform(0.5, 250.0), 2)))
-

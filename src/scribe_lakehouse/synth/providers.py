@@ -65,17 +65,36 @@ def build_pool(seed: int, *, facilities: int = 64) -> ProviderPool:
         kind = people.ORG_KINDS[i % len(people.ORG_KINDS)]
         street = f"{rng.randint(1, 999)} {rng.choice(people.STREETS)}"
         phone = f"{rng.randint(201, 989)}-{rng.randint(200, 999)}-{rng.randint(1000, 9999)}"
-        facs.append(Facility(new_uuid(rng), new_uuid(rng), f"{city.upper()} {kind}", kind, city, zip_code, street,
-                             phone, round(lat + rng.uniform(-0.05, 0.05), 6), round(lon + rng.uniform(-0.05, 0.05), 6)))
+        facs.append(
+            Facility(
+                new_uuid(rng),
+                new_uuid(rng),
+                f"{city.upper()} {kind}",
+                kind,
+                city,
+                zip_code,
+                street,
+                phone,
+                round(lat + rng.uniform(-0.05, 0.05), 6),
+                round(lon + rng.uniform(-0.05, 0.05), 6),
+            )
+        )
         members: list[int] = []
         for _ in range(rng.randint(3, 6)):
             gender = rng.choice(("male", "female"))
-            stems = people.MALE_NAMES if gender == "male" else people.FEMALE_NAMES
+            stems = people.given_stems(gender)
             specialty = people.SPECIALTIES[0] if kind in _PRIMARY_KINDS else rng.choice(people.SPECIALTIES)
             members.append(len(pracs))
-            pracs.append(Practitioner(f"99999{npis[len(pracs)]:05d}", f"{rng.choice(stems)}{rng.randint(1, 999)}",
-                                      f"{rng.choice(people.FAMILY_NAMES)}{rng.randint(1, 999)}", gender, i,
-                                      specialty))
+            pracs.append(
+                Practitioner(
+                    f"99999{npis[len(pracs)]:05d}",
+                    f"{rng.choice(stems)}{rng.randint(1, 999)}",
+                    f"{rng.choice(people.FAMILY_NAMES)}{rng.randint(1, 999)}",
+                    gender,
+                    i,
+                    specialty,
+                )
+            )
         staff.append(tuple(members))
     primary = tuple(i for i, f in enumerate(facs) if f.kind in _PRIMARY_KINDS or f.kind == "URGENT CARE")
     hospitals = tuple(i for i, f in enumerate(facs) if f.kind in _HOSPITAL_KINDS)
@@ -99,14 +118,25 @@ def organizations_bundle(pool: ProviderPool) -> Json:
     for f in pool.facilities:
         org_ident = {"system": SYNTHEA_ID, "value": f.org_id}
         org: Json = {
-            "resourceType": "Organization", "id": f.org_id, "meta": profile("us-core-organization"),
-            "identifier": [org_ident], "active": True, "type": [_ORG_TYPE], "name": f.name,
-            "telecom": [{"system": "phone", "value": f.phone}], "address": [_address(f)],
+            "resourceType": "Organization",
+            "id": f.org_id,
+            "meta": profile("us-core-organization"),
+            "identifier": [org_ident],
+            "active": True,
+            "type": [_ORG_TYPE],
+            "name": f.name,
+            "telecom": [{"system": "phone", "value": f.phone}],
+            "address": [_address(f)],
         }
         loc: Json = {
-            "resourceType": "Location", "id": f.loc_id, "meta": profile("us-core-location"),
-            "identifier": [{"system": SYNTHEA_ID, "value": f.loc_id}], "status": "active", "name": f.name,
-            "telecom": [{"system": "phone", "value": f.phone}], "address": _address(f),
+            "resourceType": "Location",
+            "id": f.loc_id,
+            "meta": profile("us-core-location"),
+            "identifier": [{"system": SYNTHEA_ID, "value": f.loc_id}],
+            "status": "active",
+            "name": f.name,
+            "telecom": [{"system": "phone", "value": f.phone}],
+            "address": _address(f),
             "position": {"longitude": f.lon, "latitude": f.lat},
             "managingOrganization": {"identifier": org_ident, "display": f.name},
         }
@@ -121,21 +151,37 @@ def practitioners_bundle(pool: ProviderPool, seed: int) -> Json:
     entries: list[Json] = []
     for p in pool.practitioners:
         f = pool.facilities[p.facility]
-        email = {"extension": [{"url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-direct",
-                                "valueBoolean": True}],
-                 "system": "email", "value": f"{p.given}.{p.family}@example.com", "use": "work"}
+        email = {
+            "extension": [
+                {
+                    "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-direct",
+                    "valueBoolean": True,
+                }
+            ],
+            "system": "email",
+            "value": f"{p.given}.{p.family}@example.com",
+            "use": "work",
+        }
         prac: Json = {
-            "resourceType": "Practitioner", "id": new_uuid(rng), "meta": profile("us-core-practitioner"),
-            "identifier": [{"system": NPI, "value": p.npi}], "active": True,
-            "name": [{"family": p.family, "given": [p.given], "prefix": ["Dr."]}], "telecom": [email],
-            "address": [_address(f)], "gender": p.gender,
+            "resourceType": "Practitioner",
+            "id": new_uuid(rng),
+            "meta": profile("us-core-practitioner"),
+            "identifier": [{"system": NPI, "value": p.npi}],
+            "active": True,
+            "name": [{"family": p.family, "given": [p.given], "prefix": ["Dr."]}],
+            "telecom": [email],
+            "address": [_address(f)],
+            "gender": p.gender,
         }
         specialty = concept("http://nucc.org/provider-taxonomy", *p.specialty)
         role: Json = {
-            "resourceType": "PractitionerRole", "id": new_uuid(rng), "meta": profile("us-core-practitionerrole"),
+            "resourceType": "PractitionerRole",
+            "id": new_uuid(rng),
+            "meta": profile("us-core-practitionerrole"),
             "practitioner": {"identifier": {"system": NPI, "value": p.npi}, "display": p.display},
             "organization": {"identifier": {"system": SYNTHEA_ID, "value": f.org_id}, "display": f.name},
-            "code": [specialty], "specialty": [specialty],
+            "code": [specialty],
+            "specialty": [specialty],
             "location": [{"identifier": {"system": SYNTHEA_ID, "value": f.loc_id}, "display": f.name}],
             "telecom": [{"system": "phone", "value": f.phone}, email],
         }
