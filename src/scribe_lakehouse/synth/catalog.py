@@ -73,7 +73,6 @@ LOINC = "http://loinc.org"
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 CVX = "http://hl7.org/fhir/sid/cvx"
 DICOM_MODALITY = "http://dicom.nema.org/medical/dicom/current/output/chtml/part16/sect_CID_29.html"
-UCUM = "http://unitsofmeasure.org"
 
 
 class Condition(NamedTuple):

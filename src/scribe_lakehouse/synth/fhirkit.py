@@ -57,17 +57,8 @@ def ts_ms(epoch: int, millis: int) -> str:
     return f"{time.strftime('%Y-%m-%dT%H:%M:%S', local)}.{millis:03d}{offset}"
 
 
-def local_date(epoch: int) -> str:
-    """The local (US Eastern) calendar date as YYYY-MM-DD."""
-    return time.strftime("%Y-%m-%d", _local(epoch)[0])
-
-
 def utc_date(epoch: int) -> dt.date:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
-
-
-def epoch_of(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).timestamp())
 
 
 @lru_cache(maxsize=4096)

@@ -70,23 +70,32 @@ _ALLERGIES = (
     "Allergy to penicillin (finding).",
     "Allergy to peanuts (disorder).",
 )
-_HISTORY_LIMIT = 9
+_HISTORY_LIMIT = 12
+_FOLLOW_UP = {
+    "WELLNESS": "Next routine examination in one year; counseled on diet, exercise and preventive care.\n",
+    "AMB": "Return to clinic in 3 months, or sooner if symptoms worsen or new concerns arise.\n",
+    "EMER": "Discharged home in stable condition with return precautions; follow up with primary care.\n",
+    "IMP": "Discharged with follow-up arranged with primary care within 7 days of discharge.\n",
+}
 
 
-def social_history(p: Person, rng: random.Random) -> str:
-    """The per-patient Social History and Allergies paragraphs (stable across that patient's notes)."""
+def social_history(p: Person, rng: random.Random) -> tuple[str, str]:
+    """The per-patient Social History and Allergies paragraphs: (adult version, childhood version)."""
     smoking = _SMOKING[p.smoking[0]].format(quit=rng.randint(17, 45))
-    allergies = _ALLERGIES[0] if rng.random() < 0.8 else rng.choice(_ALLERGIES[1:])
-    return (
+    allergies = f"# Allergies\n{_ALLERGIES[0] if rng.random() < 0.8 else rng.choice(_ALLERGIES[1:])}\n\n"
+    ses = f"Patient comes from a {rng.choice(_SES)} socioeconomic background.\n"
+    adult = (
         f"# Social History\nPatient is {_MARITAL[p.marital[0]]}. {smoking}\n"
-        f" Patient identifies as heterosexual.\n\n"
-        f"Patient comes from a {rng.choice(_SES)} socioeconomic background.\n"
+        f" Patient identifies as heterosexual.\n\n{ses}"
         f" Patient has {rng.choice(_EDUCATION)}.\nPatient currently has {p.payer}.\n\n"
-        f"# Allergies\n{allergies}\n\n"
     )
+    child = f"# Social History\nPatient lives with family. No tobacco exposure.\n\n{ses}\n"
+    return adult + allergies, child + allergies
 
 
-def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds: Sequence[str]) -> str:
+def render(
+    p: Person, v: Visit, social: tuple[str, str], history: Sequence[str], active_meds: Sequence[str]
+) -> str:
     """The note for visit `v`; `history`: earlier condition displays; `active_meds`: RxNorm codes."""
     race_word = p.race[2]
     parts = [f"\n{v.start_s[:10]}\n\n# Chief Complaint\n"]
@@ -102,8 +111,12 @@ def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds
     if history:
         shown = list(history)[-_HISTORY_LIMIT:]
         parts.append(" Patient has a history of " + ", ".join(h.lower() for h in shown) + ".")
+    if v.reason is not None and not v.new_conditions:
+        parts.append(
+            f" Returns for follow-up of {v.reason[1].lower()}; reports no new symptoms since last visit."
+        )
     parts.append("\n\n")
-    parts.append(social)
+    parts.append(social[0] if v.age >= 18 else social[1])
     parts.append("# Medications\n")
     if active_meds:
         parts.append("\n".join(cat.MEDICATIONS[m].lower() for m in active_meds))
@@ -116,6 +129,8 @@ def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds
         presenting = [v.reason[1]]
     if presenting:
         parts.append("Patient is presenting with " + ", ".join(d.lower() for d in presenting) + ". \n")
+        if not v.new_conditions:
+            parts.append("Condition appears stable on current management; continue to monitor. \n")
     if active_meds and v.cls != "EMER":
         parts.append(
             f"Reviewed current medications ({len(active_meds)}); adherence discussed and "
@@ -138,7 +153,8 @@ def render(p: Person, v: Visit, social: str, history: Sequence[str], active_meds
         parts.append("Patient was prescribed the following medications:\n")
         parts.append("".join(f"- {cat.MEDICATIONS[rx].lower()}\n" for _, rx in v.prescriptions))
     if not (v.immunizations or v.procedures or v.lab_reports or v.prescriptions):
-        parts.append("Continue current care plan; follow up as needed.\n")
+        parts.append("Continue current care plan. No changes to treatment at this visit.\n")
+    parts.append(_FOLLOW_UP[v.cls])
     return "".join(parts)
 
 

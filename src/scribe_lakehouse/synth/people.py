@@ -142,7 +142,7 @@ FAMILY_NAMES = (
     "Lind",
     "Marvin",
     "Nader",
-    "O'Keefe",
+    "Okuneva",
     "Pfeffer",
     "Quigley",
     "Runolfsdottir",

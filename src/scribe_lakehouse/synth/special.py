@@ -56,7 +56,7 @@ def imaging(
     p: Person, v: Visit, rng: random.Random, img: cat.Imaging, dicom_stem: str | None, out: list[Json]
 ) -> DicomStudy | None:
     """Append an ImagingStudy; an MR brain study (`dicom_stem` given) also returns its DICOM file spec."""
-    stamp = v.start * 1000 + rng.randint(0, 999)
+    stamp = abs(v.start) * 1000 + rng.randint(0, 999)  # epoch ms like Synthea; UIDs hold digits only
     study_uid = _uid(rng, "", stamp)
     if img is cat.MR_BRAIN:
         series = [(_uid(rng, "1.", stamp), [_uid(rng, "1.1.", stamp)])]
