@@ -2,105 +2,25 @@
 
 from __future__ import annotations
 
-import dataclasses
-import functools
-import json
 import logging
 import sys
 import tempfile
-from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 
 from scribe_lakehouse import __version__
+from scribe_lakehouse.cli_base import State, common
 from scribe_lakehouse.cli_render import (
-    RichProgress,
     console,
     print_generate,
     print_landing,
     print_run,
     print_validation,
 )
-from scribe_lakehouse.errors import LakehouseError
-from scribe_lakehouse.lakehouse import ROOT_ENV, default_root
 
 log = logging.getLogger("scribe_lakehouse.cli")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class State:
-    def __init__(self, root: Path, as_json: bool, debug: bool) -> None:
-        self.root = root
-        self.as_json = as_json
-        self.debug = debug
-
-    def progress(self) -> RichProgress | None:
-        return None if self.as_json else RichProgress()
-
-    def emit(self, payload: object) -> None:
-        """With --json, print one JSON summary on stdout."""
-        click.echo(json.dumps(_jsonable(payload), indent=None, default=str))
-
-
-def _jsonable(value: object) -> object:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        body = {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        for name in ("passed", "nothing_to_do", "failed_checks", "reconciles"):
-            if hasattr(type(value), name) and isinstance(getattr(type(value), name), property):
-                body[name] = _jsonable(getattr(value, name))
-        return body
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Path):
-        return str(value)
-    return value
-
-
-def _configure_logging(debug: bool) -> None:
-    from rich.logging import RichHandler
-
-    handler = RichHandler(console=console(stderr=True), show_path=False, rich_tracebacks=debug)
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.INFO, handlers=[handler], format="%(message)s", force=True
-    )
-    for noisy in ("deltalake", "urllib3", "botocore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def common(func: F) -> F:
-    """--root, --json and --debug on every command; one clear error line instead of a traceback."""
-
-    @click.option(
-        "--root",
-        type=click.Path(path_type=Path, file_okay=False),
-        default=None,
-        help=f"Lakehouse root (default ${ROOT_ENV} or ./lakehouse).",
-    )
-    @click.option("--json", "as_json", is_flag=True, help="Print one JSON summary on stdout.")
-    @click.option("--debug", is_flag=True, help="Show tracebacks and debug logs.")
-    @functools.wraps(func)
-    def wrapper(root: Path | None, as_json: bool, debug: bool, **kwargs: Any) -> Any:
-        _configure_logging(debug)
-        state = State(root if root is not None else default_root(), as_json, debug)
-        try:
-            return func(state, **kwargs)
-        except LakehouseError as exc:
-            if debug:
-                raise
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-        except Exception as exc:
-            if debug:
-                raise
-            click.echo(f"error: {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -254,6 +174,9 @@ def demo(state: State, patients: int, seed: int) -> None:
     state.emit(summary) if state.as_json else print_run(summary, state.root, demo=True)
     if not summary.passed:
         sys.exit(1)
+
+
+# Commands that live in their own modules register here, one line each.
 
 
 def main() -> None:
