@@ -59,6 +59,9 @@ _MARKER_SETS = tuple(frozenset(terms) for terms in _SECTIONS)
 _MARKER = re.compile(r"^[ \t]*([A-Za-z][A-Za-z /&]{0,40}?)[ \t]*:", re.MULTILINE)
 _HEADER = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]*(.*?)[ \t#:]*$", re.MULTILINE)
 _SPACES = re.compile(r"\s+")
+_HEADER_MASKS: dict[str, int] = {}
+_MARKER_MASKS: dict[str, int] = {}
+_MEMO_MAX = 50_000
 _NOTE_DATA = "content[0].attachment.data"
 _WHITESPACE = re.compile(rb"[ \t\r\n\f\v]+")
 
@@ -73,22 +76,55 @@ class SoapFlags(NamedTuple):
 NO_SECTIONS = SoapFlags(False, False, False, False)
 
 
+def _header_mask(header: str) -> int:
+    """Bit i set when section i's header words occur in `header` (memoised: notes are templated)."""
+    mask = _HEADER_MASKS.get(header)
+    if mask is None:
+        lowered = header.lower()
+        mask = sum(1 << i for i, pattern in enumerate(_HEADER_PATTERNS) if pattern.search(lowered))
+        if len(_HEADER_MASKS) < _MEMO_MAX:
+            _HEADER_MASKS[header] = mask
+    return mask
+
+
+def _marker_mask(label: str) -> int:
+    """Bit i set when the classic marker `label` names section i (memoised)."""
+    mask = _MARKER_MASKS.get(label)
+    if mask is None:
+        normal = _SPACES.sub(" ", label.strip().lower())
+        mask = sum(1 << i for i, terms in enumerate(_MARKER_SETS) if normal in terms)
+        if len(_MARKER_MASKS) < _MEMO_MAX:
+            _MARKER_MASKS[label] = mask
+    return mask
+
+
+def _line_matches(text: str, char: str, pattern: re.Pattern[str]) -> list[str]:
+    """`pattern.findall(text)` for a line-anchored pattern that needs `char` on its line: only the
+    lines holding `char` are tried (the same matches; scanning every position is the slow part)."""
+    found: list[str] = []
+    find = text.find
+    i = find(char)
+    while i >= 0:
+        match = pattern.match(text, text.rfind("\n", 0, i) + 1)
+        if match is not None:
+            found.append(match.group(1))
+        end = find("\n", i)
+        if end < 0:
+            break
+        i = find(char, end)
+    return found
+
+
 def soap_flags(text: str) -> SoapFlags:
     """Which SOAP sections the note's headers or classic markers name."""
-    found = [False, False, False, False]
+    mask = 0
     if "#" in text:
-        for header in _HEADER.findall(text):
-            lowered = header.lower()
-            for i, pattern in enumerate(_HEADER_PATTERNS):
-                if not found[i] and pattern.search(lowered):
-                    found[i] = True
+        for header in _line_matches(text, "#", _HEADER):
+            mask |= _header_mask(header)
     if ":" in text:
-        for label in _MARKER.findall(text):
-            normal = _SPACES.sub(" ", label.strip().lower())
-            for i, terms in enumerate(_MARKER_SETS):
-                if normal in terms:
-                    found[i] = True
-    return SoapFlags(*found)
+        for label in _line_matches(text, ":", _MARKER):
+            mask |= _marker_mask(label)
+    return SoapFlags(bool(mask & 1), bool(mask & 2), bool(mask & 4), bool(mask & 8))
 
 
 def decode_base64(data: str, field: str) -> bytes:

@@ -16,11 +16,11 @@ import pyarrow as pa
 from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
-from scribe_lakehouse.fhir.model import DicomHeader, ParseResult
-from scribe_lakehouse.fhir.parser import parse_bundle
+from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local import silver_write
+from scribe_lakehouse.local import parse_pool, silver_write
 from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
+from scribe_lakehouse.local.parse_pool import ParsedBatch
 from scribe_lakehouse.local.silver_write import TableRunStats
 from scribe_lakehouse.local.validate import TableValidation, validate_silver
 from scribe_lakehouse.progress import NullProgress, Progress
@@ -42,6 +42,8 @@ class RunSummary:
     gold: GoldResult | None
     seconds: float
     notes: tuple[str, ...] = field(default=())
+    fallback_files: int = 0  # files the typed fast path declined (parsed on the orjson path)
+    workers: int = 0  # parse processes used (0 = in-process)
 
     @property
     def nothing_to_do(self) -> bool:
@@ -73,18 +75,79 @@ def patient_bundle_count(manifest: Manifest) -> int:
     return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
 
 
-def _parse_cohort(
-    lh: Lakehouse, files: Sequence[ManifestEntry], dicom: dict[str, DicomHeader], progress: Progress
-) -> tuple[ParseResult, list[str]]:
-    result = ParseResult()
-    quarantine_paths: list[str] = []
-    for entry in files:
-        data = (lh.root / entry.path).read_bytes()
-        one = parse_bundle(data, source_file=entry.name, dicom=dicom)
-        quarantine_paths.extend([entry.path] * len(one.quarantine))
-        result.extend(one)
-        progress.advance(1)
-    return result, quarantine_paths
+@dataclass
+class _Cohort:
+    """The parsed batches of one cohort, gathered for its single write."""
+
+    tables: list[list[pa.Table]] = field(default_factory=lambda: [[] for _ in SILVER_TABLES])
+    seen: list[int] = field(default_factory=lambda: [0] * len(SILVER_TABLES))
+    quarantine: list[tuple[str, QuarantineRecord]] = field(default_factory=list)
+    batches: int = 0
+    fallbacks: int = 0
+
+    def add(self, batch: ParsedBatch) -> None:
+        for tables, table in zip(self.tables, batch.arrow(), strict=True):
+            tables.append(table)
+        self.seen = [a + b for a, b in zip(self.seen, batch.seen, strict=True)]
+        self.quarantine.extend(zip(batch.quarantine_paths, batch.quarantine, strict=True))
+        self.batches += 1
+        self.fallbacks += batch.fallbacks
+
+    def arrow(self) -> dict[str, pa.Table]:
+        return {
+            spec.name: pa.concat_tables(tables) if tables else spec.arrow_schema().empty_table()
+            for spec, tables in zip(SILVER_TABLES, self.tables, strict=True)
+        }
+
+
+def _parse_and_write(
+    lh: Lakehouse,
+    todo: Sequence[ManifestEntry],
+    *,
+    workers: int | None,
+    run_id: str,
+    now: dt.datetime,
+    totals: silver_write.Totals,
+    progress: Progress,
+) -> tuple[list[str], int, int]:
+    """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
+    returns the cohorts written, the files that took the orjson fallback, and the workers used."""
+    order = list(dict.fromkeys(e.cohort or "" for e in todo))
+    files = {c: [e for e in todo if (e.cohort or "") == c] for c in order}
+    jobs = {c: list(parse_pool.batches(c, ((e.path, e.name, e.bytes) for e in files[c]))) for c in order}
+    if workers is None:
+        big = sum(e.bytes for e in todo) >= parse_pool.POOL_MIN_BYTES
+        workers = parse_pool.default_workers() if big else 0
+    fallbacks = 0
+    written: list[str] = []
+    cohort = _Cohort()
+    with parse_pool.ParsePool(lh.root, dicom=dicom_index(lh), now=now, workers=workers) as pool:
+        for batch in pool.map(job for c in order for job in jobs[c]):
+            cohort.add(batch)
+            progress.advance(batch.files)
+            if cohort.batches < len(jobs[batch.cohort]):
+                continue
+            tables = cohort.arrow()
+            silver_write.write_batch(
+                lh,
+                tables,
+                dict(zip((s.name for s in SILVER_TABLES), cohort.seen, strict=True)),
+                cohort.quarantine,
+                files[batch.cohort],
+                run_id=run_id,
+                now=now,
+                totals=totals,
+            )
+            fallbacks += cohort.fallbacks
+            written.append(batch.cohort)
+            log.info(
+                "cohort %s: %d file(s) merged into Silver (%d on the orjson fallback)",
+                batch.cohort,
+                len(files[batch.cohort]),
+                cohort.fallbacks,
+            )
+            cohort = _Cohort()
+    return written, fallbacks, workers
 
 
 def run(
@@ -93,9 +156,11 @@ def run(
     cohorts: Sequence[str] | None = None,
     gold: bool = True,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> RunSummary:
     """Parse every new or changed Bronze bundle into Silver (one MERGE per table per cohort), validate,
-    and rebuild Gold when Silver moved."""
+    and rebuild Gold when Silver moved. `workers` parse processes (0 = in-process); by default one per
+    core when there is enough to parse, else in-process."""
     started = time.perf_counter()
     progress = progress or NullProgress()
     lh = Lakehouse(root)
@@ -113,16 +178,13 @@ def run(
         ensure_tables(lh)
         todo = pending_files(lh, manifest, cohorts)
         totals = silver_write.Totals()
+        fallbacks = workers_used = 0
         parsed_cohorts: list[str] = []
         if todo:
-            dicom = dicom_index(lh)
             progress.start("Bronze → Silver", len(todo))
-            for cohort in dict.fromkeys(e.cohort or "" for e in todo):
-                files = [e for e in todo if (e.cohort or "") == cohort]
-                parsed, qpaths = _parse_cohort(lh, files, dicom, progress)
-                silver_write.write_batch(lh, parsed, qpaths, files, run_id=run_id, now=now, totals=totals)
-                parsed_cohorts.append(cohort)
-                log.info("cohort %s: %d file(s) merged into Silver", cohort, len(files))
+            parsed_cohorts, fallbacks, workers_used = _parse_and_write(
+                lh, todo, workers=workers, run_id=run_id, now=now, totals=totals, progress=progress
+            )
         validation: list[TableValidation] = []
         if todo:
             validation = record_validation(lh, manifest, run_id=run_id, now=now, totals=totals)
@@ -137,6 +199,8 @@ def run(
         validation=tuple(validation),
         gold=gold_result,
         seconds=time.perf_counter() - started,
+        fallback_files=fallbacks,
+        workers=workers_used,
     )
 
 

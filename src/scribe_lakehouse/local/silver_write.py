@@ -1,18 +1,20 @@
-"""Write one parsed batch into Silver: guard required columns, de-duplicate, MERGE, quarantine, log."""
+"""Write one parsed cohort (Arrow, registry schemas) into Silver: guard required columns, de-duplicate,
+MERGE only what changed, quarantine, processed-file marks; and the ingest log."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scribe_lakehouse.bronze.landing import ManifestEntry
 from scribe_lakehouse.errors import ReasonCode
-from scribe_lakehouse.fhir.model import ParseResult, QuarantineRecord, Row
+from scribe_lakehouse.fhir.model import QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local.validate import TableValidation
 from scribe_lakehouse.registry import (
@@ -22,7 +24,6 @@ from scribe_lakehouse.registry import (
     SILVER_TABLES,
     TableSpec,
 )
-from scribe_lakehouse.rows import dedupe_last, to_arrow
 from scribe_lakehouse.storage import delta
 
 
@@ -74,27 +75,42 @@ class Totals:
         ]
 
 
-def split_required(spec: TableSpec, rows: list[Row]) -> tuple[list[Row], list[QuarantineRecord]]:
+def split_required(spec: TableSpec, table: pa.Table) -> tuple[pa.Table, list[QuarantineRecord]]:
     """Rows missing a required column become quarantine records instead of failing the write."""
     required = [c for c in spec.required_columns if c != "ingest_timestamp"]
-    good: list[Row] = []
-    bad: list[QuarantineRecord] = []
-    for row in rows:
-        missing = next((c for c in required if row.get(c) is None), None)
-        if missing is None:
-            good.append(row)
-        else:
-            bad.append(
-                QuarantineRecord(
-                    source_file=str(row.get("source_file") or ""),
-                    entry_index=None,
-                    resource_type=spec.source,
-                    table=spec.name,
-                    reason=ReasonCode.MISSING_REFERENCE,
-                    detail=f"required column {missing} is empty",
-                )
+    if all(table.column(c).null_count == 0 for c in required):
+        return table, []
+    nulls = [pc.is_null(table.column(c)) for c in required]
+    bad = nulls[0]
+    for more in nulls[1:]:
+        bad = pc.or_(bad, more)
+    sources = table.column("source_file")
+    records: list[QuarantineRecord] = []
+    for i, flag in enumerate(bad.to_pylist()):
+        if not flag:
+            continue
+        missing = next(c for c, isnull in zip(required, nulls, strict=True) if isnull[i].as_py())
+        records.append(
+            QuarantineRecord(
+                source_file=str(sources[i].as_py() or ""),
+                entry_index=None,
+                resource_type=spec.source,
+                table=spec.name,
+                reason=ReasonCode.MISSING_REFERENCE,
+                detail=f"required column {missing} is empty",
             )
-    return good, bad
+        )
+    return table.filter(pc.invert(bad)), records
+
+
+def dedupe_last(table: pa.Table, key: str) -> tuple[pa.Table, int]:
+    """Collapse duplicate keys to their last occurrence; returns the rows and how many were collapsed."""
+    keys = table.column(key)
+    if table.num_rows == 0 or pc.count_distinct(keys).as_py() == table.num_rows:
+        return table, 0
+    last = {k: i for i, k in enumerate(keys.to_pylist())}
+    keep = sorted(last.values())
+    return table.take(pa.array(keep, type=pa.int64())), table.num_rows - len(keep)
 
 
 def quarantine_id(bronze_path: str, record: QuarantineRecord) -> str:
@@ -123,28 +139,29 @@ def _quarantine_table(
 
 def write_batch(
     lh: Lakehouse,
-    parsed: ParseResult,
-    quarantine_paths: Sequence[str],
+    tables: Mapping[str, pa.Table],
+    seen: Mapping[str, int],
+    quarantine: Sequence[tuple[str, QuarantineRecord]],
     files: Sequence[ManifestEntry],
     *,
     run_id: str,
     now: dt.datetime,
     totals: Totals,
 ) -> None:
-    """One MERGE per Silver table, then quarantine, then the processed-file marks (last, so an
-    interrupted batch is simply parsed again by the next run)."""
+    """One MERGE per Silver table (rows with the registry schema, `ingest_timestamp` stamped), then
+    quarantine ((bronze path, record) pairs), then the processed-file marks (last, so an interrupted
+    batch is simply parsed again by the next run)."""
     path_of = {e.name: e.path for e in files}
-    records = list(zip(quarantine_paths, parsed.quarantine, strict=True))
+    records = list(quarantine)
     for spec in SILVER_TABLES:
-        good, bad = split_required(spec, parsed.rows[spec.name])
+        good, bad = split_required(spec, tables[spec.name])
         records.extend((path_of.get(r.source_file, r.source_file), r) for r in bad)
-        rows, dupes = dedupe_last(good, spec.column_names[0])
-        table = to_arrow(spec, rows, ingest_timestamp=now)
+        table, dupes = dedupe_last(good, spec.column_names[0])
         stats = delta.merge_changed(
             lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",)
         )
-        totals.seen[spec.name] += parsed.seen[spec.name]
-        totals.written[spec.name] += len(rows)
+        totals.seen[spec.name] += seen[spec.name]
+        totals.written[spec.name] += table.num_rows
         totals.inserted[spec.name] += stats.inserted
         totals.updated[spec.name] += stats.updated
         totals.duplicates[spec.name] += dupes

@@ -101,6 +101,27 @@ def changed_rows(uri: str, batch: pa.Table, *, key: str, compare: Sequence[str])
     return keep.drop("_h", "_h_t").to_arrow().cast(batch.schema), updates
 
 
+def _fail(uri: str, what: str, exc: Exception) -> WriteError:
+    name = "/".join(uri.rstrip("/").split("/")[-2:])
+    return WriteError(f"{what} {name} failed: {type(exc).__name__}: {exc}")
+
+
+def _append(uri: str, table: pa.Table) -> None:
+    try:
+        write_deltalake(uri, table, mode="append")
+    except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
+        raise _fail(uri, "append to", exc) from exc
+
+
+def _target_keys(uri: str, key: str, key_type: pa.DataType) -> pa.Array | None:
+    """The target's keys, or None when the table holds no data file (a first load)."""
+    table = DeltaTable(uri)
+    if not table.file_uris():
+        return None
+    keys = table.to_pyarrow_table(columns=[key]).column(key).combine_chunks()
+    return keys.cast(key_type) if keys.type != key_type else keys
+
+
 def merge_changed(
     uri: str,
     batch: pa.Table,
@@ -111,34 +132,51 @@ def merge_changed(
 ) -> MergeStats:
     """MERGE `batch` into the table at `uri` on `key`: insert new keys, update keys whose compared
     columns changed, leave the rest untouched. With `delete_missing`, the batch is the whole table and
-    target rows whose key is absent from it are deleted. Nothing changed → nothing committed."""
+    target rows whose key is absent from it are deleted. Nothing changed → nothing committed.
+
+    Only what is needed is read: a first load into an empty table reads nothing; otherwise the key
+    column is read, and the compared columns only when some batch keys already exist. When every
+    changed row is a new key, the rows are appended (one commit, no join against the target);
+    otherwise one MERGE carries the new and the changed rows."""
     compare = [c for c in batch.schema.names if c != key and c not in compare_exclude]
-    changed, updates = changed_rows(uri, batch, key=key, compare=compare)
-    missing = pa.array([], type=batch.schema.field(key).type)
+    key_type = batch.schema.field(key).type
+    target = _target_keys(uri, key, key_type)
+    if target is None:
+        if batch.num_rows == 0:
+            return MergeStats(0, 0, 0, 0, None)
+        _append(uri, batch)
+        return MergeStats(batch.num_rows, batch.num_rows, 0, 0, version(uri))
+    in_target = pc.is_in(batch.column(key), value_set=target)
+    new = batch.filter(pc.invert(in_target))
+    existing = batch.filter(in_target)
+    changed, updates = changed_rows(uri, existing, key=key, compare=compare)
+    missing = pa.array([], type=key_type)
     if delete_missing:
-        current = read_arrow(uri, columns=[key]).column(key)
-        missing = pc.filter(current, pc.invert(pc.is_in(current, value_set=batch.column(key))))
-        missing = missing.combine_chunks() if isinstance(missing, pa.ChunkedArray) else missing
-    if changed.num_rows == 0 and len(missing) == 0:
+        missing = pc.filter(target, pc.invert(pc.is_in(target, value_set=batch.column(key).combine_chunks())))
+    if new.num_rows == 0 and changed.num_rows == 0 and len(missing) == 0:
         return MergeStats(batch.num_rows, 0, 0, 0, None)
-    try:
-        table = DeltaTable(uri)
-        if changed.num_rows:
+    if changed.num_rows == 0:
+        if new.num_rows:
+            _append(uri, new)
+    else:
+        source = pa.concat_tables([new, changed.cast(new.schema)]) if new.num_rows else changed
+        try:
             (
-                table.merge(changed, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
+                DeltaTable(uri)
+                .merge(source, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .execute()
             )
-        if len(missing):
-            keys = ", ".join("'" + str(k).replace("'", "''") + "'" for k in missing.to_pylist())
-            table = DeltaTable(uri)
-            table.delete(f"{key} IN ({keys})")
-    except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
-        name = "/".join(uri.rstrip("/").split("/")[-2:])
-        raise WriteError(f"MERGE into {name} failed: {type(exc).__name__}: {exc}") from exc
-    new_version = version(uri)
-    return MergeStats(batch.num_rows, changed.num_rows - updates, updates, len(missing), new_version)
+        except Exception as exc:
+            raise _fail(uri, "MERGE into", exc) from exc
+    if len(missing):
+        keys = ", ".join("'" + str(k).replace("'", "''") + "'" for k in missing.to_pylist())
+        try:
+            DeltaTable(uri).delete(f"{key} IN ({keys})")
+        except Exception as exc:
+            raise _fail(uri, "DELETE from", exc) from exc
+    return MergeStats(batch.num_rows, new.num_rows, updates, len(missing), version(uri))
 
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:
