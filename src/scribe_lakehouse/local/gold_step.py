@@ -11,7 +11,7 @@ import polars as pl
 
 from scribe_lakehouse.corpus_manifest import CorpusManifest, CorpusStats, SilverSource
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local.gold import build_gold, corpus_stats
+from scribe_lakehouse.local.gold import SILVER_COLUMNS, build_gold, corpus_stats
 from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY, SILVER_TABLES
 from scribe_lakehouse.storage import delta
 
@@ -39,8 +39,8 @@ def build_gold_step(lh: Lakehouse, *, force: bool = False) -> GoldResult:
         log.info("Silver unchanged since the last Gold build: nothing to do")
         return GoldResult(False, previous.row_count, 0, 0, 0, delta.version(uri), previous.corpus_stats)
     frames: dict[str, pl.DataFrame] = {}
-    for spec in SILVER_TABLES:
-        frame = pl.from_arrow(delta.read_arrow(lh.uri(spec)))
+    for spec in SILVER_TABLES:  # only the columns the Gold rules read (no provenance, no raw codes)
+        frame = pl.from_arrow(delta.read_arrow(lh.uri(spec), columns=SILVER_COLUMNS[spec.name]))
         assert isinstance(frame, pl.DataFrame)
         frames[spec.name] = frame
     created = dt.datetime.now(dt.UTC)

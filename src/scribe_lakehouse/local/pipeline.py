@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from scribe_lakehouse.local import parse_pool, silver_write
 from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
 from scribe_lakehouse.local.parse_pool import ParsedBatch
 from scribe_lakehouse.local.silver_write import TableRunStats
-from scribe_lakehouse.local.validate import TableValidation, validate_silver
+from scribe_lakehouse.local.validate import TableValidation, validate_silver, validation_columns
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import PROCESSED_FILES, SILVER_TABLES, SYSTEM_TABLES
 from scribe_lakehouse.storage import delta
@@ -204,10 +204,12 @@ def run(
     )
 
 
-def read_silver(lh: Lakehouse) -> dict[str, pl.DataFrame]:
+def read_silver(lh: Lakehouse, columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pl.DataFrame]:
+    """Every Silver table as Polars; only `columns[table]` when given."""
     frames: dict[str, pl.DataFrame] = {}
     for spec in SILVER_TABLES:
-        frame = pl.from_arrow(delta.read_arrow(lh.uri(spec)))
+        wanted = None if columns is None else columns[spec.name]
+        frame = pl.from_arrow(delta.read_arrow(lh.uri(spec), columns=wanted))
         assert isinstance(frame, pl.DataFrame)
         frames[spec.name] = frame
     return frames
@@ -222,7 +224,8 @@ def record_validation(
     totals: silver_write.Totals | None = None,
 ) -> list[TableValidation]:
     """Validate every Silver table and append the results (with this run's reconciliation) to ingest_log."""
-    results = validate_silver(read_silver(lh), patient_bundles=patient_bundle_count(manifest))
+    frames = read_silver(lh, validation_columns())
+    results = validate_silver(frames, patient_bundles=patient_bundle_count(manifest))
     silver_write.append_ingest_log(lh, results, totals, run_id=run_id, now=now)
     failed = [r.table for r in results if not r.passed]
     if failed:

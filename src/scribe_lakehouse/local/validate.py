@@ -10,6 +10,7 @@ import polars as pl
 
 from scribe_lakehouse.registry import (
     SILVER_TABLES,
+    ForeignKeyRule,
     RangeRule,
     Rule,
     ShareAllTrueRule,
@@ -107,6 +108,22 @@ def validate_table(
     checks.append(CheckResult("min_rows", frame.height >= minimum, str(frame.height), expected))
     checks.extend(_rule(rule, frame, frames) for rule in spec.rules)
     return TableValidation(spec.name, frame.height, tuple(checks))
+
+
+def validation_columns() -> dict[str, list[str]]:
+    """Per Silver table, the only columns the rules read (so validation need not load note text)."""
+    wanted: dict[str, set[str]] = {s.name: set(s.required_columns) for s in SILVER_TABLES}
+    for spec in SILVER_TABLES:
+        if spec.primary_key:
+            wanted[spec.name].add(spec.primary_key)
+        for rule in spec.rules:
+            if isinstance(rule, ShareAllTrueRule):
+                wanted[spec.name].update(rule.columns)
+            else:
+                wanted[spec.name].add(rule.column)
+            if isinstance(rule, ForeignKeyRule):
+                wanted[rule.ref_table].add(rule.ref_column)
+    return {s.name: [c for c in s.column_names if c in wanted[s.name]] for s in SILVER_TABLES}
 
 
 def validate_silver(frames: Mapping[str, pl.DataFrame], *, patient_bundles: int) -> list[TableValidation]:
