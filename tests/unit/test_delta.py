@@ -70,3 +70,49 @@ def test_delete_missing(tmp_path: Path) -> None:
     stats = delta.merge_changed(uri, _t([{"id": "a"}]), key="id", delete_missing=True)
     assert stats.deleted == 1 and stats.inserted == 0
     assert delta.read_arrow(uri).column("id").to_pylist() == ["a"]
+
+
+def _commit_ops(uri: str) -> list[str]:
+    """The operation of every commit after the table's creation, oldest first."""
+    from deltalake import DeltaTable
+
+    history = sorted(DeltaTable(uri).history(), key=lambda c: int(c["version"]))
+    return [str(c["operation"]) for c in history if int(c["version"]) > 0]
+
+
+def test_new_keys_are_appended_in_one_commit_with_insert_change_rows(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    delta.ensure_table(uri, SCHEMA)
+    # first load into an empty table: nothing is read or joined, one append
+    first = delta.merge_changed(
+        uri, _t([{"id": "a", "v": 1.0}, {"id": "b"}]), key="id", compare_exclude=("stamp",)
+    )
+    assert (first.inserted, first.updated, first.version) == (2, 0, 1)
+    # only brand-new keys (plus an unchanged one): one append of the new row only
+    more = delta.merge_changed(
+        uri, _t([{"id": "a", "v": 1.0}, {"id": "c"}]), key="id", compare_exclude=("stamp",)
+    )
+    assert (more.inserted, more.updated, more.version) == (1, 0, 2)
+    # a changed key and a new key: one MERGE carries both
+    mixed = delta.merge_changed(
+        uri, _t([{"id": "a", "v": 9.0}, {"id": "d"}]), key="id", compare_exclude=("stamp",)
+    )
+    assert (mixed.inserted, mixed.updated, mixed.version) == (1, 1, 3)
+    assert _commit_ops(uri) == ["WRITE", "WRITE", "MERGE"]
+    cdf = delta.load_cdf(uri, starting_version=1).to_pylist()
+    assert sorted((r["id"], r["_change_type"], r["_commit_version"]) for r in cdf) == [
+        ("a", "insert", 1),
+        ("a", "update_postimage", 3),
+        ("a", "update_preimage", 3),
+        ("b", "insert", 1),
+        ("c", "insert", 2),
+        ("d", "insert", 3),
+    ]
+    assert sorted(r["id"] for r in delta.read_arrow(uri).to_pylist()) == ["a", "b", "c", "d"]
+
+
+def test_empty_batch_into_empty_table_commits_nothing(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    delta.ensure_table(uri, SCHEMA)
+    stats = delta.merge_changed(uri, _t([]), key="id")
+    assert stats.version is None and delta.version(uri) == 0

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import base64
+import random
 
 import pytest
 
 from scribe_lakehouse.errors import InputError, ReasonCode
+from scribe_lakehouse.fhir import notes
 from scribe_lakehouse.fhir.notes import SoapFlags, decode_base64, decode_text, soap_flags
 
 FIELD = "content[0].attachment.data"
@@ -116,3 +118,52 @@ def test_section_words(note: str, expected: SoapFlags) -> None:
 )
 def test_no_false_sections(note: str) -> None:
     assert soap_flags(note) == SoapFlags(False, False, False, False)
+
+
+def _soap_flags_by_full_scan(text: str) -> SoapFlags:
+    """The rule as first written: findall over the whole text (the reference for the line-anchored scan)."""
+    found = [False, False, False, False]
+    if "#" in text:
+        for header in notes._HEADER.findall(text):
+            lowered = header.lower()
+            for i, pattern in enumerate(notes._HEADER_PATTERNS):
+                if pattern.search(lowered):
+                    found[i] = True
+    if ":" in text:
+        for label in notes._MARKER.findall(text):
+            normal = notes._SPACES.sub(" ", label.strip().lower())
+            for i, terms in enumerate(notes._MARKER_SETS):
+                if normal in terms:
+                    found[i] = True
+    return SoapFlags(*found)
+
+
+def test_soap_flags_match_a_full_scan_on_random_notes() -> None:
+    pieces = [
+        "#",
+        "##",
+        "#######",
+        " ",
+        "   ",
+        "\t",
+        "\n",
+        "\r\n",
+        ":",
+        "Plan",
+        "plan",
+        "Assessment and Plan",
+        "Objective",
+        "labs",
+        "HPI",
+        "Vital  Signs",
+        "/",
+        "&",
+        "x" * 45,
+        "Chief Complaint",
+        "1.",
+        "é",
+    ]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert soap_flags(text) == _soap_flags_by_full_scan(text), repr(text)

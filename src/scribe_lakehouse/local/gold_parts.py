@@ -162,8 +162,16 @@ def procedures(frame: pl.LazyFrame) -> pl.LazyFrame:
 
 
 def latest_note(notes: pl.LazyFrame) -> pl.LazyFrame:
-    """encounter_id, soap_note_id, soap_note_text of the latest note (note_date, then note_id)."""
-    return latest_per_encounter(notes, order=("note_date", "note_id"), keep=("note_id", "note_text")).rename(
+    """encounter_id, soap_note_id, soap_note_text of the latest note (note_date, then note_id).
+
+    The winner is chosen on the small columns and its text joined after (note_id is the key), so the
+    note text is not carried through the group-by."""
+    winners = latest_per_encounter(
+        notes.select("encounter_id", "note_date", "note_id"),
+        order=("note_date", "note_id"),
+        keep=("note_id",),
+    )
+    return winners.join(notes.select("note_id", "note_text"), on="note_id", how="left").rename(
         {"note_id": "soap_note_id", "note_text": "soap_note_text"}
     )
 

@@ -60,13 +60,22 @@ def read_arrow(uri: str, *, columns: Sequence[str] | None = None) -> pa.Table:
     return DeltaTable(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
 
 
-def read_keys(uri: str, key: str, keys: pa.Array | pa.ChunkedArray, columns: Sequence[str]) -> pl.DataFrame:
-    """Target rows whose `key` is in `keys` (only `columns`). Filtered after the scan: pyarrow's dataset
-    filter fails on files delta-rs MERGE wrote with string_view columns."""
-    target = pl.from_arrow(read_arrow(uri, columns=columns))
-    assert isinstance(target, pl.DataFrame)
-    wanted = pl.Series(key, keys).cast(target.schema[key])
-    return target.filter(pl.col(key).is_in(wanted.implode()))
+def row_count(uri: str, *, version: int | None = None) -> int:
+    """Rows in the table (at `version`), from the log's per-file statistics: no data file is read."""
+    table = DeltaTable(uri, version=version)
+    actions = pa.table(table.get_add_actions(flatten=True))
+    if actions.num_rows == 0:
+        return 0
+    records = actions.column("num_records")
+    if records.null_count:  # a writer that kept no statistics: count the rows
+        return int(scan(uri, version=version).select(pl.len()).collect().item())
+    return int(pc.sum(records).as_py())
+
+
+def scan(uri: str, *, version: int | None = None) -> pl.LazyFrame:
+    """A lazy Polars scan of the table (at `version`, else the current one): only the columns and rows
+    the plan keeps are read, and Polars reads string_view files natively."""
+    return pl.scan_delta(uri, version=version)
 
 
 def append(uri: str, table: pa.Table) -> int:
@@ -78,27 +87,44 @@ def append(uri: str, table: pa.Table) -> int:
     return int(DeltaTable(uri).version())
 
 
-def _row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
-    return frame.select(columns).hash_rows(seed=0)
+def _content_hash(compare: Sequence[str], schema: pl.Schema) -> pl.Expr:
+    """One 64-bit hash of a row's compared columns, cast to `schema` so both sides hash alike."""
+    if not compare:
+        return pl.lit(0, dtype=pl.UInt64).alias("_h")
+    return pl.struct([pl.col(c).cast(schema[c]) for c in compare]).hash(seed=0).alias("_h")
 
 
-def changed_rows(uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]) -> tuple[pa.Table, int]:
-    """Rows of `batch` that are new or differ from the target in any `compare` column; plus how many
-    of them update an existing key."""
-    if batch.num_rows == 0:
-        return batch, 0
-    existing = read_keys(uri, key, batch.column(key), [key, *compare])
-    if existing.height == 0:
-        return batch, 0
+def changed_rows(
+    uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]
+) -> tuple[pa.Table, int, pl.Series]:
+    """Rows of `batch` that are new or differ from the target in any `compare` column, how many of them
+    update an existing key, and the target's keys.
+
+    The target's key column is read first; its compared columns only for the keys the batch shares with
+    it, hashed in a streaming scan, so memory stays small even when the whole table is compared."""
     source = pl.from_arrow(batch)
     assert isinstance(source, pl.DataFrame)
-    existing = existing.cast(source.select([key, *compare]).schema)
-    src = source.with_columns(_h=_row_hashes(source, compare))
-    tgt = existing.select(key, _h=_row_hashes(existing, compare))
-    joined = src.join(tgt, on=key, how="left", suffix="_t")
-    keep = joined.filter(pl.col("_h_t").is_null() | (pl.col("_h") != pl.col("_h_t")))
-    updates = int(keep.select(pl.col("_h_t").is_not_null().sum()).item())
-    return keep.drop("_h", "_h_t").to_arrow().cast(batch.schema), updates
+    schema = source.schema
+    target_keys = scan(uri).select(pl.col(key).cast(schema[key])).collect().get_column(key)
+    shared = source.get_column(key).is_in(target_keys.implode())
+    indexed = source.select(key, *compare).with_row_index("_i")
+    new = indexed.filter(~shared).get_column("_i")
+    overlap = indexed.filter(shared)
+    changed = overlap.clear().get_column("_i")
+    if overlap.height:
+        keys = overlap.get_column(key)
+        target = (
+            scan(uri)
+            .filter(pl.col(key).cast(schema[key]).is_in(keys.implode()))
+            .select(pl.col(key).cast(schema[key]), _content_hash(compare, schema))
+            .collect(engine="streaming")
+        )
+        ours = overlap.select("_i", key, _content_hash(compare, schema))
+        joined = ours.join(target, on=key, how="inner", suffix="_t")
+        changed = joined.filter(pl.col("_h") != pl.col("_h_t")).get_column("_i")
+    keep = pl.concat([new, changed]).sort()
+    rows = batch if keep.len() == batch.num_rows else batch.take(keep.to_arrow())
+    return rows, changed.len(), target_keys
 
 
 def _fail(uri: str, what: str, exc: Exception) -> WriteError:
@@ -111,15 +137,6 @@ def _append(uri: str, table: pa.Table) -> None:
         write_deltalake(uri, table, mode="append")
     except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
         raise _fail(uri, "append to", exc) from exc
-
-
-def _target_keys(uri: str, key: str, key_type: pa.DataType) -> pa.Array | None:
-    """The target's keys, or None when the table holds no data file (a first load)."""
-    table = DeltaTable(uri)
-    if not table.file_uris():
-        return None
-    keys = table.to_pyarrow_table(columns=[key]).column(key).combine_chunks()
-    return keys.cast(key_type) if keys.type != key_type else keys
 
 
 def merge_changed(
@@ -139,31 +156,28 @@ def merge_changed(
     changed row is a new key, the rows are appended (one commit, no join against the target);
     otherwise one MERGE carries the new and the changed rows."""
     compare = [c for c in batch.schema.names if c != key and c not in compare_exclude]
-    key_type = batch.schema.field(key).type
-    target = _target_keys(uri, key, key_type)
-    if target is None:
+    if not DeltaTable(uri).file_uris():  # a first load: nothing to compare with, nothing to delete
         if batch.num_rows == 0:
             return MergeStats(0, 0, 0, 0, None)
         _append(uri, batch)
         return MergeStats(batch.num_rows, batch.num_rows, 0, 0, version(uri))
-    in_target = pc.is_in(batch.column(key), value_set=target)
-    new = batch.filter(pc.invert(in_target))
-    existing = batch.filter(in_target)
-    changed, updates = changed_rows(uri, existing, key=key, compare=compare)
+    rows, updates, target_keys = changed_rows(uri, batch, key=key, compare=compare)
+    key_type = batch.schema.field(key).type
     missing = pa.array([], type=key_type)
     if delete_missing:
-        missing = pc.filter(target, pc.invert(pc.is_in(target, value_set=batch.column(key).combine_chunks())))
-    if new.num_rows == 0 and changed.num_rows == 0 and len(missing) == 0:
+        gone = target_keys.filter(~target_keys.is_in(pl.Series(batch.column(key)).implode()))
+        missing = gone.to_arrow().cast(key_type)
+    inserted = rows.num_rows - updates
+    if rows.num_rows == 0 and len(missing) == 0:
         return MergeStats(batch.num_rows, 0, 0, 0, None)
-    if changed.num_rows == 0:
-        if new.num_rows:
-            _append(uri, new)
+    if updates == 0:
+        if rows.num_rows:
+            _append(uri, rows)
     else:
-        source = pa.concat_tables([new, changed.cast(new.schema)]) if new.num_rows else changed
         try:
             (
                 DeltaTable(uri)
-                .merge(source, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
+                .merge(rows, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
                 .execute()
@@ -176,7 +190,7 @@ def merge_changed(
             DeltaTable(uri).delete(f"{key} IN ({keys})")
         except Exception as exc:
             raise _fail(uri, "DELETE from", exc) from exc
-    return MergeStats(batch.num_rows, new.num_rows, updates, len(missing), version(uri))
+    return MergeStats(batch.num_rows, inserted, updates, len(missing), version(uri))
 
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:

@@ -1,0 +1,75 @@
+"""The parse pool: batches cut per cohort, and worker processes give the same Arrow as in-process."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import orjson
+import pyarrow as pa
+
+from builders import bundle, encounter, note, patient, vital
+from scribe_lakehouse.local.parse_pool import BATCH_BYTES, BatchJob, ParsedBatch, ParsePool, batches
+from scribe_lakehouse.registry import SILVER_TABLES
+
+NOW = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+
+
+def test_batches_cut_by_count_and_size() -> None:
+    files = [(f"f{i}.json", f"n{i}", 10) for i in range(19)]
+    jobs = list(batches("A", files, max_files=8))
+    assert [len(j.files) for j in jobs] == [8, 8, 3]
+    assert all(j.cohort == "A" for j in jobs) and sum(j.size for j in jobs) == 190
+    big = [("a", "a", BATCH_BYTES - 1), ("b", "b", 2), ("c", "c", 1)]
+    assert [len(j.files) for j in batches("B", big)] == [1, 2]
+
+
+def _corpus(root: Path) -> list[BatchJob]:
+    paths = []
+    for i in range(6):
+        pid, eid = f"p{i}", f"e{i}"
+        resources = [
+            patient(pid),
+            encounter(eid, pid, "2020-01-02T10:00:00Z"),
+            vital(f"o{i}", pid, eid, "8867-4", 60 + i, "2020-01-02T10:00:00Z"),
+            note(f"n{i}", pid, eid, "2020-01-02T10:00:00Z"),
+        ]
+        if i == 4:  # a resource type the typed path does not know: this file takes the fallback (so does b5)
+            resources.append({"resourceType": "ResearchStudy", "id": "rs", "status": "active"})
+        data = orjson.dumps(bundle(*resources)) if i != 5 else b"{not json"
+        (root / f"b{i}.json").write_bytes(data)
+        paths.append((f"b{i}.json", f"B{i}.json", len(data)))
+    return [*batches("A", paths[:4], max_files=3), *batches("B", paths[4:], max_files=3)]
+
+
+def _tables(batch: ParsedBatch) -> list[pa.Table]:
+    return batch.arrow()
+
+
+def test_workers_give_the_same_batches_as_in_process(tmp_path: Path) -> None:
+    jobs = _corpus(tmp_path)
+    with ParsePool(tmp_path, dicom={}, now=NOW, workers=0) as pool:
+        local = list(pool.map(jobs))
+    with ParsePool(tmp_path, dicom={}, now=NOW, workers=2, prefetch=2) as pool:
+        remote = list(pool.map(jobs))
+    assert [b.cohort for b in remote] == ["A", "A", "B"]
+    assert [(b.files, b.fallbacks, len(b.quarantine)) for b in remote] == [(3, 0, 0), (1, 0, 0), (2, 2, 1)]
+    assert remote[2].quarantine_paths == ("b5.json",)
+    for one, two in zip(local, remote, strict=True):
+        assert (one.cohort, one.files, one.seen, one.quarantine) == (
+            two.cohort,
+            two.files,
+            two.seen,
+            two.quarantine,
+        )
+        for spec, a, b in zip(SILVER_TABLES, _tables(one), _tables(two), strict=True):
+            assert a.schema == spec.arrow_schema()
+            assert a.equals(b)
+    patients = pa.concat_tables(b.arrow()[0] for b in remote)
+    assert sorted(patients.column("source_file").to_pylist()) == [
+        "B0.json",
+        "B1.json",
+        "B2.json",
+        "B3.json",
+        "B4.json",
+    ]
