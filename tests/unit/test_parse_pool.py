@@ -48,10 +48,10 @@ def _tables(batch: ParsedBatch) -> list[pa.Table]:
 
 def test_workers_give_the_same_batches_as_in_process(tmp_path: Path) -> None:
     jobs = _corpus(tmp_path)
-    with ParsePool(tmp_path, dicom={}, now=NOW, workers=0) as pool:
-        local = list(pool.map(jobs))
-    with ParsePool(tmp_path, dicom={}, now=NOW, workers=2, prefetch=2) as pool:
-        remote = list(pool.map(jobs))
+    with ParsePool(tmp_path, now=NOW, workers=0) as pool:
+        local = list(pool.map(jobs, {}))
+    with ParsePool(tmp_path, now=NOW, workers=2, prefetch=2) as pool:
+        remote = list(pool.map(jobs, {}))
     assert [b.cohort for b in remote] == ["A", "A", "B"]
     assert [(b.files, b.fallbacks, len(b.quarantine)) for b in remote] == [(3, 0, 0), (1, 0, 0), (2, 2, 1)]
     assert remote[2].quarantine_paths == ("b5.json",)

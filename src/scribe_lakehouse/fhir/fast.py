@@ -438,7 +438,8 @@ def _report_date(r: t.DiagnosticReport) -> dt.datetime | None:
 def _attachments(r: t.DiagnosticReport) -> tuple[bool, str | None]:
     linked = False
     found: str | None = None
-    for form in r.presentedForm or ():
+    forms = None if r.presentedForm is UNSET else t.FORMS_DECODER.decode(r.presentedForm)
+    for form in forms or ():
         bid = binary_id(form.url) if form.url else None
         if bid is not None:
             linked = True
@@ -471,7 +472,8 @@ def _quantity(part: _ValueSource) -> float | None:
 
 def _ecg_values(r: t.DiagnosticReport, b: TypedBundle) -> dict[str, object]:
     values: dict[str, object] = {}
-    for item in r.result or ():
+    results = None if r.result is UNSET else t.RESULTS_DECODER.decode(r.result)
+    for item in results or ():
         obs = b.find(t.Observation, item.reference) if item.reference else None
         if not isinstance(obs, t.Observation):
             continue

@@ -35,6 +35,11 @@ class Identifier(Struct, gc=False):
 class Reference(Struct, gc=False):
     reference: str | None = None
     identifier: Identifier | None = None
+
+
+class DisplayedReference(Reference, gc=False):
+    """A Reference whose display the rules read (medicationReference)."""
+
     display: str | None = None
 
 
@@ -171,7 +176,7 @@ class MedicationRequest(Resource):
     subject: Reference | None = None
     encounter: Reference | None = None
     medicationCodeableConcept: CodeableConcept | None = None
-    medicationReference: Reference | None = None
+    medicationReference: DisplayedReference | None = None
     status: str | None = None
     intent: str | None = None
     authoredOn: str | None = None
@@ -217,8 +222,9 @@ class DiagnosticReport(Resource):
     effectiveDateTime: str | None = None
     effectivePeriod: Period | None = None
     issued: str | None = None
-    presentedForm: list[FormAttachment] | None = None
-    result: list[Reference] | None = None
+    # read only for ECG and genomic reports (decoded then with the types below): raw until needed
+    presentedForm: Raw | UnsetType = UNSET
+    result: Raw | UnsetType = UNSET
 
 
 class ImagingStudy(Resource):
@@ -308,3 +314,5 @@ class Bundle(Struct, tag_field="resourceType", tag="Bundle", gc=False):
 
 
 DECODER = msgspec.json.Decoder(Bundle)
+FORMS_DECODER = msgspec.json.Decoder(list[FormAttachment] | None)
+RESULTS_DECODER = msgspec.json.Decoder(list[Reference] | None)

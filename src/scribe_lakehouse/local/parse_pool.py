@@ -88,17 +88,20 @@ def _ipc(table: pa.Table) -> bytes:
 
 
 _ROOT = Path()
-_DICOM: Mapping[str, DicomHeader] = {}
 _NOW = dt.datetime.now(dt.UTC)
 
 
-def _init(root: str, dicom: Mapping[str, DicomHeader], now: dt.datetime) -> None:
-    global _ROOT, _DICOM, _NOW
-    _ROOT, _DICOM, _NOW = Path(root), dicom, now
+def _init(root: str, now: dt.datetime) -> None:
+    global _ROOT, _NOW
+    _ROOT, _NOW = Path(root), now
 
 
-def parse_job(job: BatchJob) -> ParsedBatch:
-    """Parse one batch (in a worker, after `_init`, or in-process)."""
+def _ready() -> None:
+    """A no-op task: submitting one per worker makes the pool start them all at once."""
+
+
+def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
+    """Parse one batch (in a worker, after `_init`, or in-process); `dicom` enriches imaging studies."""
     result = ColumnarResult()
     quarantine_paths: list[str] = []
     # The parse makes millions of short-lived acyclic objects: cyclic GC passes are pure overhead.
@@ -107,7 +110,7 @@ def parse_job(job: BatchJob) -> ParsedBatch:
     try:
         for path, name in job.files:
             before = len(result.quarantine)
-            add_bundle(result, (_ROOT / path).read_bytes(), source_file=name, dicom=_DICOM)
+            add_bundle(result, (_ROOT / path).read_bytes(), source_file=name, dicom=dicom)
             quarantine_paths.extend([path] * (len(result.quarantine) - before))
         tables = tuple(_ipc(result.to_arrow(s.name, ingest_timestamp=_NOW)) for s in SILVER_TABLES)
     finally:
@@ -135,18 +138,11 @@ def default_workers() -> int:
 
 class ParsePool:
     """Parses jobs in submission order, `workers` processes at a time (0 = in-process), keeping at most
-    `prefetch` parsed-but-unconsumed batches so memory stays bounded while the caller writes."""
+    `prefetch` parsed-but-unconsumed batches so memory stays bounded while the caller writes. The
+    workers start on entering the context, so they boot while the caller prepares its tables."""
 
-    def __init__(
-        self,
-        root: Path,
-        *,
-        dicom: Mapping[str, DicomHeader],
-        now: dt.datetime,
-        workers: int,
-        prefetch: int = 48,
-    ) -> None:
-        self._args = (str(root), dict(dicom), now)
+    def __init__(self, root: Path, *, now: dt.datetime, workers: int, prefetch: int = 48) -> None:
+        self._args = (str(root), now)
         self._workers = workers
         self._prefetch = max(prefetch, 2 * workers)
         self._executor: ProcessPoolExecutor | None = None
@@ -160,6 +156,8 @@ class ParsePool:
                 initializer=_init,
                 initargs=self._args,
             )
+            for _ in range(self._workers):
+                self._executor.submit(_ready)
         else:
             _init(*self._args)
         return self
@@ -171,27 +169,31 @@ class ParsePool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
-    def map(self, jobs: Iterable[BatchJob]) -> Iterator[ParsedBatch]:
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    def map(self, jobs: Iterable[BatchJob], dicom: Mapping[str, DicomHeader]) -> Iterator[ParsedBatch]:
         """ParsedBatch per job, in order."""
         pending: deque[tuple[BatchJob, Future[ParsedBatch]]] = deque()
         for job in jobs:
-            future = self._submit(job)
+            future = self._submit(job, dicom)
             if future is None:
                 while pending:
-                    yield self._result(*pending.popleft())
-                yield parse_job(job)
+                    yield self._result(*pending.popleft(), dicom)
+                yield parse_job(job, dicom)
                 continue
             pending.append((job, future))
             while len(pending) >= self._prefetch:
-                yield self._result(*pending.popleft())
+                yield self._result(*pending.popleft(), dicom)
         while pending:
-            yield self._result(*pending.popleft())
+            yield self._result(*pending.popleft(), dicom)
 
-    def _submit(self, job: BatchJob) -> Future[ParsedBatch] | None:
+    def _submit(self, job: BatchJob, dicom: Mapping[str, DicomHeader]) -> Future[ParsedBatch] | None:
         if self._executor is None:
             return None
         try:
-            return self._executor.submit(parse_job, job)
+            return self._executor.submit(parse_job, job, dicom)
         except BrokenProcessPool:
             self._in_process()
             return None
@@ -203,10 +205,12 @@ class ParsePool:
             self._executor = None
             _init(*self._args)
 
-    def _result(self, job: BatchJob, future: Future[ParsedBatch]) -> ParsedBatch:
+    def _result(
+        self, job: BatchJob, future: Future[ParsedBatch], dicom: Mapping[str, DicomHeader]
+    ) -> ParsedBatch:
         try:
             return future.result()
         except BrokenProcessPool:
             # e.g. a worker was killed, or a __main__ a spawned child cannot import: go on in-process
             self._in_process()
-            return parse_job(job)
+            return parse_job(job, dicom)

@@ -13,7 +13,6 @@ from pathlib import Path
 import polars as pl
 import pyarrow as pa
 
-from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
@@ -61,12 +60,16 @@ def ensure_tables(lh: Lakehouse) -> None:
 
 def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | None) -> list[ManifestEntry]:
     """FHIR files in the manifest whose exact bytes have not been parsed into Silver yet."""
+    if not delta.exists(lh.uri(PROCESSED_FILES)):
+        return manifest.fhir(cohorts)
     done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
     parsed = set(zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True))
     return [e for e in manifest.fhir(cohorts) if (e.path, e.sha256) not in parsed]
 
 
 def dicom_index(lh: Lakehouse) -> dict[str, DicomHeader]:
+    from scribe_lakehouse.bronze.dicom import build_dicom_index  # pydicom loads only when parsing
+
     folder = lh.bronze / "dicom"
     return build_dicom_index(sorted(folder.glob("*.dcm"))) if folder.is_dir() else {}
 
@@ -100,54 +103,57 @@ class _Cohort:
         }
 
 
+def parse_workers(todo: Sequence[ManifestEntry], workers: int | None) -> int:
+    """Parse processes for `todo`: as asked, else one per core when there is enough to parse."""
+    if workers is not None:
+        return max(0, workers)
+    big = sum(e.bytes for e in todo) >= parse_pool.POOL_MIN_BYTES
+    return parse_pool.default_workers() if big else 0
+
+
 def _parse_and_write(
     lh: Lakehouse,
     todo: Sequence[ManifestEntry],
+    pool: parse_pool.ParsePool,
     *,
-    workers: int | None,
     run_id: str,
     now: dt.datetime,
     totals: silver_write.Totals,
     progress: Progress,
-) -> tuple[list[str], int, int]:
+) -> tuple[list[str], int]:
     """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
-    returns the cohorts written, the files that took the orjson fallback, and the workers used."""
+    returns the cohorts written and the files that took the orjson fallback."""
     order = list(dict.fromkeys(e.cohort or "" for e in todo))
     files = {c: [e for e in todo if (e.cohort or "") == c] for c in order}
     jobs = {c: list(parse_pool.batches(c, ((e.path, e.name, e.bytes) for e in files[c]))) for c in order}
-    if workers is None:
-        big = sum(e.bytes for e in todo) >= parse_pool.POOL_MIN_BYTES
-        workers = parse_pool.default_workers() if big else 0
     fallbacks = 0
     written: list[str] = []
     cohort = _Cohort()
-    with parse_pool.ParsePool(lh.root, dicom=dicom_index(lh), now=now, workers=workers) as pool:
-        for batch in pool.map(job for c in order for job in jobs[c]):
-            cohort.add(batch)
-            progress.advance(batch.files)
-            if cohort.batches < len(jobs[batch.cohort]):
-                continue
-            tables = cohort.arrow()
-            silver_write.write_batch(
-                lh,
-                tables,
-                dict(zip((s.name for s in SILVER_TABLES), cohort.seen, strict=True)),
-                cohort.quarantine,
-                files[batch.cohort],
-                run_id=run_id,
-                now=now,
-                totals=totals,
-            )
-            fallbacks += cohort.fallbacks
-            written.append(batch.cohort)
-            log.info(
-                "cohort %s: %d file(s) merged into Silver (%d on the orjson fallback)",
-                batch.cohort,
-                len(files[batch.cohort]),
-                cohort.fallbacks,
-            )
-            cohort = _Cohort()
-    return written, fallbacks, workers
+    for batch in pool.map((job for c in order for job in jobs[c]), dicom_index(lh)):
+        cohort.add(batch)
+        progress.advance(batch.files)
+        if cohort.batches < len(jobs[batch.cohort]):
+            continue
+        silver_write.write_batch(
+            lh,
+            cohort.arrow(),
+            dict(zip((s.name for s in SILVER_TABLES), cohort.seen, strict=True)),
+            cohort.quarantine,
+            files[batch.cohort],
+            run_id=run_id,
+            now=now,
+            totals=totals,
+        )
+        fallbacks += cohort.fallbacks
+        written.append(batch.cohort)
+        log.info(
+            "cohort %s: %d file(s) merged into Silver (%d on the orjson fallback)",
+            batch.cohort,
+            len(files[batch.cohort]),
+            cohort.fallbacks,
+        )
+        cohort = _Cohort()
+    return written, fallbacks
 
 
 def run(
@@ -175,16 +181,19 @@ def run(
     run_id = uuid.uuid4().hex[:16]
     now = dt.datetime.now(dt.UTC)
     with lh.lock():
-        ensure_tables(lh)
         todo = pending_files(lh, manifest, cohorts)
         totals = silver_write.Totals()
-        fallbacks = workers_used = 0
+        fallbacks = 0
         parsed_cohorts: list[str] = []
-        if todo:
-            progress.start("Bronze → Silver", len(todo))
-            parsed_cohorts, fallbacks, workers_used = _parse_and_write(
-                lh, todo, workers=workers, run_id=run_id, now=now, totals=totals, progress=progress
-            )
+        workers_used = parse_workers(todo, workers)
+        # the parse workers boot while the tables are checked and the DICOM headers read
+        with parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
+            ensure_tables(lh)
+            if todo:
+                progress.start("Bronze → Silver", len(todo))
+                parsed_cohorts, fallbacks = _parse_and_write(
+                    lh, todo, pool, run_id=run_id, now=now, totals=totals, progress=progress
+                )
         validation: list[TableValidation] = []
         if todo:
             validation = record_validation(lh, manifest, run_id=run_id, now=now, totals=totals)

@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -59,6 +60,9 @@ class Totals:
     quarantined_by_table: dict[str, int] = field(default_factory=_zero)
     duplicates: dict[str, int] = field(default_factory=_zero)
     quarantined: int = 0
+    # each table's keys as of this run's last write (read once, then extended): a run holds the lock,
+    # so no other writer can change them, and later cohorts need not read them back from Delta
+    keys: dict[str, pl.Series] = field(default_factory=dict)
 
     def table_stats(self) -> list[TableRunStats]:
         return [
@@ -156,9 +160,16 @@ def write_batch(
     for spec in SILVER_TABLES:
         good, bad = split_required(spec, tables[spec.name])
         records.extend((path_of.get(r.source_file, r.source_file), r) for r in bad)
-        table, dupes = dedupe_last(good, spec.column_names[0])
+        key = spec.column_names[0]
+        table, dupes = dedupe_last(good, key)
+        known = totals.keys.get(spec.name)
+        if known is None:
+            known = delta.keys(lh.uri(spec), key)
         stats = delta.merge_changed(
-            lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",)
+            lh.uri(spec), table, key=key, compare_exclude=("ingest_timestamp",), target_keys=known
+        )
+        totals.keys[spec.name] = (
+            pl.concat([known, pl.Series(key, table.column(key))]) if table.num_rows else known
         )
         totals.seen[spec.name] += seen[spec.name]
         totals.written[spec.name] += table.num_rows

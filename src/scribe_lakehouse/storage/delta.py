@@ -94,8 +94,20 @@ def _content_hash(compare: Sequence[str], schema: pl.Schema) -> pl.Expr:
     return pl.struct([pl.col(c).cast(schema[c]) for c in compare]).hash(seed=0).alias("_h")
 
 
+def keys(uri: str, key: str) -> pl.Series:
+    """Every value of the table's `key` column (empty, without reading, when it has no data file)."""
+    if not DeltaTable(uri).file_uris():
+        return pl.Series(key, [], dtype=pl.String)
+    return scan(uri).select(key).collect().get_column(key)
+
+
 def changed_rows(
-    uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]
+    uri: str,
+    batch: pa.Table,
+    *,
+    key: str,
+    compare: Sequence[str],
+    target_keys: pl.Series | None = None,
 ) -> tuple[pa.Table, int, pl.Series]:
     """Rows of `batch` that are new or differ from the target in any `compare` column, how many of them
     update an existing key, and the target's keys.
@@ -105,7 +117,8 @@ def changed_rows(
     source = pl.from_arrow(batch)
     assert isinstance(source, pl.DataFrame)
     schema = source.schema
-    target_keys = scan(uri).select(pl.col(key).cast(schema[key])).collect().get_column(key)
+    if target_keys is None:
+        target_keys = scan(uri).select(pl.col(key).cast(schema[key])).collect().get_column(key)
     shared = source.get_column(key).is_in(target_keys.implode())
     indexed = source.select(key, *compare).with_row_index("_i")
     new = indexed.filter(~shared).get_column("_i")
@@ -146,6 +159,7 @@ def merge_changed(
     key: str,
     compare_exclude: Sequence[str] = (),
     delete_missing: bool = False,
+    target_keys: pl.Series | None = None,
 ) -> MergeStats:
     """MERGE `batch` into the table at `uri` on `key`: insert new keys, update keys whose compared
     columns changed, leave the rest untouched. With `delete_missing`, the batch is the whole table and
@@ -154,14 +168,16 @@ def merge_changed(
     Only what is needed is read: a first load into an empty table reads nothing; otherwise the key
     column is read, and the compared columns only when some batch keys already exist. When every
     changed row is a new key, the rows are appended (one commit, no join against the target);
-    otherwise one MERGE carries the new and the changed rows."""
+    otherwise one MERGE carries the new and the changed rows. A caller that knows the target's keys
+    (a single writer holding the lakehouse lock) passes them as `target_keys` to skip reading them."""
     compare = [c for c in batch.schema.names if c != key and c not in compare_exclude]
-    if not DeltaTable(uri).file_uris():  # a first load: nothing to compare with, nothing to delete
+    first_load = len(target_keys) == 0 if target_keys is not None else not DeltaTable(uri).file_uris()
+    if first_load:  # nothing to compare with, nothing to delete
         if batch.num_rows == 0:
             return MergeStats(0, 0, 0, 0, None)
         _append(uri, batch)
         return MergeStats(batch.num_rows, batch.num_rows, 0, 0, version(uri))
-    rows, updates, target_keys = changed_rows(uri, batch, key=key, compare=compare)
+    rows, updates, target_keys = changed_rows(uri, batch, key=key, compare=compare, target_keys=target_keys)
     key_type = batch.schema.field(key).type
     missing = pa.array([], type=key_type)
     if delete_missing:
