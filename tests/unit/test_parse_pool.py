@@ -9,7 +9,7 @@ import orjson
 import pyarrow as pa
 
 from builders import bundle, encounter, note, patient, vital
-from scribe_lakehouse.local.parse_pool import BATCH_BYTES, BatchJob, ParsedBatch, ParsePool, batches
+from scribe_lakehouse.local.parse_pool import BATCH_BYTES, BatchJob, ParsePool, batches
 from scribe_lakehouse.registry import SILVER_TABLES
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
@@ -42,30 +42,29 @@ def _corpus(root: Path) -> list[BatchJob]:
     return [*batches("A", paths[:4], max_files=3), *batches("B", paths[4:], max_files=3)]
 
 
-def _tables(batch: ParsedBatch) -> list[pa.Table]:
-    return batch.arrow()
-
-
 def test_workers_give_the_same_batches_as_in_process(tmp_path: Path) -> None:
     jobs = _corpus(tmp_path)
+    # a batch's tables are read once, while the pool is open (a spooled batch is removed when mapped)
+    spools = set(Path("/dev/shm").glob("scribe-parse-*"))
     with ParsePool(tmp_path, now=NOW, workers=0) as pool:
-        local = list(pool.map(jobs, {}))
+        local = [(b, b.arrow()) for b in pool.map(jobs, {})]
     with ParsePool(tmp_path, now=NOW, workers=2, prefetch=2) as pool:
-        remote = list(pool.map(jobs, {}))
-    assert [b.cohort for b in remote] == ["A", "A", "B"]
-    assert [(b.files, b.fallbacks, len(b.quarantine)) for b in remote] == [(3, 0, 0), (1, 0, 0), (2, 2, 1)]
-    assert remote[2].quarantine_paths == ("b5.json",)
-    for one, two in zip(local, remote, strict=True):
+        remote = [(b, b.arrow()) for b in pool.map(jobs, {})]
+    assert set(Path("/dev/shm").glob("scribe-parse-*")) <= spools  # nothing left behind
+    assert [b.cohort for b, _ in remote] == ["A", "A", "B"]
+    assert [(b.files, b.fallbacks, len(b.quarantine)) for b, _ in remote] == [(3, 0, 0), (1, 0, 0), (2, 2, 1)]
+    assert remote[2][0].quarantine_paths == ("b5.json",)
+    for (one, one_tables), (two, two_tables) in zip(local, remote, strict=True):
         assert (one.cohort, one.files, one.seen, one.quarantine) == (
             two.cohort,
             two.files,
             two.seen,
             two.quarantine,
         )
-        for spec, a, b in zip(SILVER_TABLES, _tables(one), _tables(two), strict=True):
+        for spec, a, b in zip(SILVER_TABLES, one_tables, two_tables, strict=True):
             assert a.schema == spec.arrow_schema()
             assert a.equals(b)
-    patients = pa.concat_tables(b.arrow()[0] for b in remote)
+    patients = pa.concat_tables(tables[0] for _, tables in remote)
     assert sorted(patients.column("source_file").to_pylist()) == [
         "B0.json",
         "B1.json",

@@ -21,7 +21,7 @@ from scribe_lakehouse.fhir import typed as t
 from scribe_lakehouse.fhir.dates import parse_date, parse_datetime
 from scribe_lakehouse.fhir.diagnostic import ECG, GENOMIC
 from scribe_lakehouse.fhir.model import DicomHeader
-from scribe_lakehouse.fhir.notes import NO_SECTIONS, decode_text, soap_flags
+from scribe_lakehouse.fhir.notes import NO_SECTIONS, decode_text, soap_flags, word_count
 from scribe_lakehouse.fhir.references import binary_id, reference_id
 from scribe_lakehouse.registry import GENOMIC_DATA_LIMITATION
 
@@ -384,7 +384,7 @@ def soap_note(r: t.DocumentReference, b: TypedBundle) -> Values:
         flags.assessment,
         flags.plan,
         None if text is None else len(text),
-        None if text is None else len(text.split()),
+        None if text is None else word_count(text),
         bid,
     )
 

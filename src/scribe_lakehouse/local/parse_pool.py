@@ -9,11 +9,15 @@ imports no engine (no Polars, no deltalake), so spawned workers start quickly.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
+import importlib.abc
 import logging
 import multiprocessing
 import os
+import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +38,7 @@ BATCH_FILES = 8  # files per batch: large enough to amortise the hand-off, small
 BATCH_BYTES = 48 << 20  # ... and a batch of big bundles is cut earlier
 POOL_MIN_BYTES = 96 << 20  # below this, parse in-process: spawning workers costs ~0.5 s
 MAX_WORKERS = 8
+SPOOL_PARENT = Path("/dev/shm")  # shared memory (Linux): parsed batches are handed over as mapped files
 
 
 @dataclass(frozen=True)
@@ -47,21 +52,36 @@ class BatchJob:
 
 @dataclass(frozen=True)
 class ParsedBatch:
-    """One batch parsed: an Arrow IPC stream per Silver table (registry order), quarantine records with
-    the Bronze path of each, seen counts per table, and how many files took the orjson fallback."""
+    """One batch parsed: its Silver tables (registry order), quarantine records with the Bronze path of
+    each, seen counts per table, and how many files took the orjson fallback.
+
+    The tables travel one of three ways: in memory (parsed in-process); as one file of back-to-back
+    Arrow IPC streams in a shared-memory spool, `offsets` marking where each starts and the last ends
+    (a worker on Linux: the reader maps it, no copy through a pipe); or as IPC bytes (other workers)."""
 
     cohort: str
     files: int
     size: int
     fallbacks: int
-    tables: tuple[bytes, ...]
     quarantine: tuple[QuarantineRecord, ...]
     quarantine_paths: tuple[str, ...]
     seen: tuple[int, ...]
+    local: tuple[pa.Table, ...] = ()
+    spool: str | None = None
+    offsets: tuple[int, ...] = ()
+    ipc: tuple[bytes, ...] = ()
 
     def arrow(self) -> list[pa.Table]:
-        """The Silver tables of the batch (zero-copy views of the IPC buffers)."""
-        return [pa.ipc.open_stream(buf).read_all() for buf in self.tables]
+        """The Silver tables of the batch (zero-copy views of the spool file or IPC buffers). A spool
+        file is removed once mapped: its memory goes when the tables do."""
+        if self.local:
+            return list(self.local)
+        if self.spool is None:
+            return [pa.ipc.open_stream(buf).read_all() for buf in self.ipc]
+        data = pa.memory_map(self.spool).read_buffer()
+        os.unlink(self.spool)
+        bounds = zip(self.offsets, self.offsets[1:], strict=False)
+        return [pa.ipc.open_stream(data.slice(start, end - start)).read_all() for start, end in bounds]
 
 
 def batches(
@@ -87,13 +107,47 @@ def _ipc(table: pa.Table) -> bytes:
     return bytes(sink.getvalue())
 
 
+def _spool(path: str, tables: Iterable[pa.Table]) -> tuple[int, ...]:
+    """Write the tables as back-to-back IPC streams into one file; the offset of each, then the end."""
+    offsets = [0]
+    with pa.OSFile(path, "wb") as sink:
+        for table in tables:
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            offsets.append(sink.tell())
+    return tuple(offsets)
+
+
 _ROOT = Path()
 _NOW = dt.datetime.now(dt.UTC)
+_SPOOL: str | None = None  # a worker's shared-memory spool folder (None: in-process, or IPC bytes)
+_SPOOLED = 0
+_IN_WORKER = False
 
 
-def _init(root: str, now: dt.datetime) -> None:
-    global _ROOT, _NOW
-    _ROOT, _NOW = Path(root), now
+def _init(root: str, now: dt.datetime, spool: str | None = None) -> None:
+    global _ROOT, _NOW, _SPOOL
+    _ROOT, _NOW, _SPOOL = Path(root), now, spool
+
+
+class _NoPandas(importlib.abc.MetaPathFinder):
+    """pyarrow imports pandas (~0.2-0.4 s) the first time it converts a Python list, only to ask
+    whether the list is a pandas object; a parse worker has none, so it declines the import."""
+
+    def find_spec(self, name: str, path: object, target: object = None) -> None:
+        if name == "pandas" or name.startswith("pandas."):
+            raise ImportError("pandas is not used by parse workers")
+
+
+def _init_worker(root: str, now: dt.datetime, spool: str | None) -> None:
+    """A worker only parses: it makes millions of short-lived acyclic objects and holds nothing
+    long-lived, so the cyclic garbage collector is pure overhead there (reference counting frees all)."""
+    global _IN_WORKER
+    _init(root, now, spool)
+    _IN_WORKER = True
+    gc.disable()
+    if "pandas" not in sys.modules:
+        sys.meta_path.insert(0, _NoPandas())
 
 
 def _ready() -> None:
@@ -102,9 +156,11 @@ def _ready() -> None:
 
 def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
     """Parse one batch (in a worker, after `_init`, or in-process); `dicom` enriches imaging studies."""
+    global _SPOOLED
     result = ColumnarResult()
     quarantine_paths: list[str] = []
-    # The parse makes millions of short-lived acyclic objects: cyclic GC passes are pure overhead.
+    # The parse makes millions of short-lived acyclic objects: cyclic GC passes are pure overhead
+    # (in-process, it is switched back on once the rows are gone).
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -112,20 +168,27 @@ def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
             before = len(result.quarantine)
             add_bundle(result, (_ROOT / path).read_bytes(), source_file=name, dicom=dicom)
             quarantine_paths.extend([path] * (len(result.quarantine) - before))
-        tables = tuple(_ipc(result.to_arrow(s.name, ingest_timestamp=_NOW)) for s in SILVER_TABLES)
+        tables = tuple(result.to_arrow(s.name, ingest_timestamp=_NOW) for s in SILVER_TABLES)
+        result.rows.clear()
     finally:
         if enabled:
             gc.enable()
-    return ParsedBatch(
+    batch = ParsedBatch(
         cohort=job.cohort,
         files=result.files,
         size=job.size,
         fallbacks=result.fallbacks,
-        tables=tables,
         quarantine=tuple(result.quarantine),
         quarantine_paths=tuple(quarantine_paths),
         seen=tuple(result.seen[s.name] for s in SILVER_TABLES),
     )
+    if _SPOOL is not None:
+        _SPOOLED += 1
+        path = os.path.join(_SPOOL, f"{os.getpid()}-{_SPOOLED}.arrow")
+        return dataclasses.replace(batch, spool=path, offsets=_spool(path, tables))
+    if _IN_WORKER:  # a worker without a spool: bytes through the pipe
+        return dataclasses.replace(batch, ipc=tuple(_ipc(t) for t in tables))
+    return dataclasses.replace(batch, local=tables)
 
 
 def default_workers() -> int:
@@ -142,24 +205,27 @@ class ParsePool:
     workers start on entering the context, so they boot while the caller prepares its tables."""
 
     def __init__(self, root: Path, *, now: dt.datetime, workers: int, prefetch: int = 48) -> None:
-        self._args = (str(root), now)
+        self._root, self._now = str(root), now
         self._workers = workers
         self._prefetch = max(prefetch, 2 * workers)
         self._executor: ProcessPoolExecutor | None = None
+        self._spool: tempfile.TemporaryDirectory[str] | None = None
 
     def __enter__(self) -> ParsePool:
         if self._workers > 0:
+            if SPOOL_PARENT.is_dir() and os.access(SPOOL_PARENT, os.W_OK):
+                self._spool = tempfile.TemporaryDirectory(prefix="scribe-parse-", dir=SPOOL_PARENT)
             # spawn, not fork: the caller may hold threads (Polars, delta-rs, Dagster)
             self._executor = ProcessPoolExecutor(
                 self._workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init,
-                initargs=self._args,
+                initializer=_init_worker,
+                initargs=(self._root, self._now, None if self._spool is None else self._spool.name),
             )
             for _ in range(self._workers):
                 self._executor.submit(_ready)
         else:
-            _init(*self._args)
+            _init(self._root, self._now)
         return self
 
     def __exit__(
@@ -168,6 +234,9 @@ class ParsePool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+        if self._spool is not None:  # batches never read (an error stopped the run)
+            self._spool.cleanup()
+            self._spool = None
 
     @property
     def workers(self) -> int:
@@ -203,7 +272,7 @@ class ParsePool:
             log.warning("parse workers unavailable; parsing the rest in-process")
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
-            _init(*self._args)
+            _init(self._root, self._now)
 
     def _result(
         self, job: BatchJob, future: Future[ParsedBatch], dicom: Mapping[str, DicomHeader]
