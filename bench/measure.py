@@ -1,7 +1,8 @@
 """Run one command in a fresh subprocess and measure it: wall time, CPU time (user + sys of the child and
-every descendant it waited for, from wait4), the child's own peak RSS (ru_maxrss), the peak RSS summed
-over the whole process tree (sampled from /proc every 20 ms), and how busy the machine was meanwhile
-(other people's CPU time, from /proc/stat)."""
+every descendant it waited for, from wait4), the child's own peak RSS (ru_maxrss), the peak memory of
+the whole process tree (RSS summed over it, plus the shared memory the run added — the parse workers
+hand batches over in /dev/shm — sampled from /proc every 50 ms), and how busy the machine was meanwhile
+(other processes' CPU time, from /proc/stat)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class Sample:
     wall: float
     cpu: float  # user + sys, seconds, child and its waited-for descendants
     max_rss_mb: float  # largest single process (wait4 ru_maxrss), MB = 10^6 bytes
-    tree_rss_mb: float  # largest sum over the process tree (sampled), MB
+    tree_rss_mb: float  # largest sum over the process tree + shared memory added (sampled), MB
     load: float  # 1-minute load average at the start
     others_cpu: float  # CPU-seconds used by other processes on the machine meanwhile
     stdout: str
@@ -55,6 +56,14 @@ def _children() -> dict[int, list[int]]:
     return tree
 
 
+def _shmem() -> int:
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("Shmem:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def _tree_rss(root: int) -> int:
     tree = _children()
     total, todo = 0, [root]
@@ -81,12 +90,13 @@ def run(cmd: Sequence[str], *, cwd: Path | None = None, log: Path | None = None)
         start = time.perf_counter()
         peak = 0
         done = threading.Event()
+        shared = _shmem()
 
         def sample() -> None:
             nonlocal peak
             while not done.is_set():
-                peak = max(peak, _tree_rss(proc.pid))
-                done.wait(0.02)
+                peak = max(peak, _tree_rss(proc.pid) + max(0, _shmem() - shared))
+                done.wait(0.05)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()

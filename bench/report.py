@@ -209,8 +209,9 @@ def render(r: Results, *, machine: dict[str, str], command: str) -> str:
     else:
         lines.append("- DuckDB SQL reference: not measured (script absent or `--skip-duckdb`).")
     lines += [
-        "- Peak RSS (sum over the process tree, sampled every 20 ms) over the Silver, Gold, no-op and cohort "
-        f"runs: **{peak:,.0f} MB** (target ≤ 2,000 MB): {_check(peak <= 2000)}.",
+        "- Peak memory (RSS summed over the process tree plus the shared memory the run added, sampled "
+        f"every 50 ms) over the Silver, Gold, no-op and cohort runs: **{peak:,.0f} MB** "
+        f"(target ≤ 2,000 MB): {_check(peak <= 2000)}.",
         f"- Parse: {r.silver_summary.get('workers', '?')} worker process(es); "
         f"{r.silver_summary.get('fallback_files', '?')} file(s) took the orjson fallback.",
         f"- CPU-seconds per GB (Bronze → Silver): {_median(r.silver, lambda s: s.cpu) / gb:.2f}.",
@@ -231,11 +232,15 @@ def render(r: Results, *, machine: dict[str, str], command: str) -> str:
 
 
 def write(path: Path, block: str) -> None:
-    """Replace the generated block of `path` (or create the file around it)."""
-    if path.exists() and BEGIN in (text := path.read_text()) and END in text:
-        head, _, rest = text.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail)
+    """Replace the generated block of `path`; append it when the file has none; create the file when
+    there is none. Everything outside the markers is kept."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("# Benchmarks\n\n" + block + "\n")
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Benchmarks\n\n" + block + "\n")
+    text = path.read_text()
+    if BEGIN in text and END in text.partition(BEGIN)[2]:
+        head, _, rest = text.partition(BEGIN)
+        path.write_text(head + block + rest.partition(END)[2])
+    else:
+        path.write_text(text.rstrip("\n") + "\n\n" + block + "\n")
