@@ -19,6 +19,7 @@ from scribe_lakehouse.cli_render import (
     print_run,
     print_validation,
 )
+from scribe_lakehouse.runtime import tune_allocators
 
 log = logging.getLogger("scribe_lakehouse.cli")
 
@@ -180,4 +181,5 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 def main() -> None:
+    tune_allocators()
     cli(prog_name="scribe-lakehouse")

@@ -194,6 +194,7 @@ def run(
                 parsed_cohorts, fallbacks = _parse_and_write(
                     lh, todo, pool, run_id=run_id, now=now, totals=totals, progress=progress
                 )
+        totals.keys.clear()  # the key cache served the writes; free it before validation and Gold
         validation: list[TableValidation] = []
         if todo:
             validation = record_validation(lh, manifest, run_id=run_id, now=now, totals=totals)
