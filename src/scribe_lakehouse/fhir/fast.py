@@ -48,10 +48,20 @@ def _ts(value: str | None) -> dt.datetime | None:
     return hit
 
 
+_RID_CACHE: dict[str, str | None] = {}
+
+
 def _rid(value: str) -> str | None:
+    """reference_id, with the few distinct non-uuid references (conditional practitioner and
+    organization references repeat on every encounter) memoised."""
     if value.startswith("urn:uuid:"):
         return value[9:] or None
-    return reference_id(value)
+    if value in _RID_CACHE:
+        return _RID_CACHE[value]
+    found = reference_id(value)
+    if len(_RID_CACHE) < 100_000:
+        _RID_CACHE[value] = found
+    return found
 
 
 def _ref(ref: t.Reference | None) -> str | None:
