@@ -109,10 +109,10 @@ def split_required(spec: TableSpec, table: pa.Table) -> tuple[pa.Table, list[Qua
 
 def dedupe_last(table: pa.Table, key: str) -> tuple[pa.Table, int]:
     """Collapse duplicate keys to their last occurrence; returns the rows and how many were collapsed."""
-    keys = table.column(key)
-    if table.num_rows == 0 or pc.count_distinct(keys).as_py() == table.num_rows:
+    keys = pl.Series(key, table.column(key))
+    if table.num_rows == 0 or keys.n_unique() == table.num_rows:
         return table, 0
-    last = {k: i for i, k in enumerate(keys.to_pylist())}
+    last = {k: i for i, k in enumerate(keys.to_list())}
     keep = sorted(last.values())
     return table.take(pa.array(keep, type=pa.int64())), table.num_rows - len(keep)
 

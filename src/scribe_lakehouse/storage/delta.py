@@ -112,29 +112,31 @@ def changed_rows(
     """Rows of `batch` that are new or differ from the target in any `compare` column, how many of them
     update an existing key, and the target's keys.
 
-    The target's key column is read first; its compared columns only for the keys the batch shares with
-    it, hashed in a streaming scan, so memory stays small even when the whole table is compared."""
-    source = pl.from_arrow(batch)
-    assert isinstance(source, pl.DataFrame)
-    schema = source.schema
+    Only the key column is looked at first (the target's, and the batch's); the compared columns of the
+    rows whose keys exist on both sides only then, the target's hashed in a streaming scan, so a batch
+    of new keys costs one key lookup and memory stays small even when the whole table is compared."""
+    batch_keys = pl.Series(key, batch.column(key))
     if target_keys is None:
-        target_keys = scan(uri).select(pl.col(key).cast(schema[key])).collect().get_column(key)
-    shared = source.get_column(key).is_in(target_keys.implode())
-    indexed = source.select(key, *compare).with_row_index("_i")
-    new = indexed.filter(~shared).get_column("_i")
-    overlap = indexed.filter(shared)
-    changed = overlap.clear().get_column("_i")
-    if overlap.height:
-        keys = overlap.get_column(key)
-        target = (
-            scan(uri)
-            .filter(pl.col(key).cast(schema[key]).is_in(keys.implode()))
-            .select(pl.col(key).cast(schema[key]), _content_hash(compare, schema))
-            .collect(engine="streaming")
-        )
-        ours = overlap.select("_i", key, _content_hash(compare, schema))
-        joined = ours.join(target, on=key, how="inner", suffix="_t")
-        changed = joined.filter(pl.col("_h") != pl.col("_h_t")).get_column("_i")
+        target_keys = scan(uri).select(pl.col(key).cast(batch_keys.dtype)).collect().get_column(key)
+    shared = batch_keys.is_in(target_keys.implode())
+    n_shared = int(shared.sum())
+    if n_shared == 0:
+        return batch, 0, target_keys
+    index = pl.Series("_i", range(batch.num_rows), dtype=pl.UInt32)
+    new = index.filter(~shared)
+    overlap_at = index.filter(shared)
+    overlap = pl.from_arrow(batch.select([key, *compare]).take(overlap_at.to_arrow()))
+    assert isinstance(overlap, pl.DataFrame)
+    schema = overlap.schema
+    target = (
+        scan(uri)
+        .filter(pl.col(key).cast(schema[key]).is_in(overlap.get_column(key).implode()))
+        .select(pl.col(key).cast(schema[key]), _content_hash(compare, schema))
+        .collect(engine="streaming")
+    )
+    ours = overlap.select(key, _content_hash(compare, schema)).with_columns(_i=overlap_at)
+    joined = ours.join(target, on=key, how="inner", suffix="_t")
+    changed = joined.filter(pl.col("_h") != pl.col("_h_t")).get_column("_i")
     keep = pl.concat([new, changed]).sort()
     rows = batch if keep.len() == batch.num_rows else batch.take(keep.to_arrow())
     return rows, changed.len(), target_keys
