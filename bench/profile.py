@@ -26,8 +26,8 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("notes: base64, SOAP sections, word counts", ("notes.py", "soap_note (scribe_lakehouse/fhir/fast")),
     ("typed JSON decode (msgspec, skipping in C)", ("msgspec/_core", "Decoder.decode")),
     ("typed extraction (fhir/fast.py)", ("fhir/fast.py",)),
-    ("per-file loop, UTF-8 check (fhir/columnar.py)", ("columnar.py",)),
     ("rows → Arrow (column by column)", ("to_arrow",)),
+    ("per-file loop, UTF-8 check, freeing decoded Structs (fhir/columnar.py)", ("columnar.py",)),
     (
         "hand-off: spool write / map, IPC",
         ("_spool", "ParsedBatch.arrow", "_ipc", "multiprocessing/connection"),
@@ -54,6 +54,7 @@ def main() -> int:
     )
     parser.add_argument("--corpus", type=Path, default=REPO / "bench" / ".cache" / "corpus-1278-seed0")
     parser.add_argument("--work", type=Path, default=REPO / "bench" / ".cache" / "profile")
+    parser.add_argument("--keep", action="store_true", help="keep the samples and the scratch lakehouse")
     args = parser.parse_args()
     py_spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
     if py_spy is None:

@@ -70,6 +70,8 @@ def _ref(ref: t.Reference | None) -> str | None:
         return None
     value = ref.reference
     if value is not None:
+        if value.startswith("urn:uuid:"):  # _rid inlined: this is most references
+            return value[9:] or None
         return _rid(value)
     ident = ref.identifier
     return None if ident is None else ident.value
