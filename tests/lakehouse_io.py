@@ -97,15 +97,15 @@ def bronze_listing(root: Path) -> list[tuple[str, str, str | None, str, int, str
     return [(e.name, e.kind, e.cohort, e.path, e.bytes, e.sha256) for e in Manifest.load(root).entries]
 
 
-def corpus_identifiers(source: Path) -> set[str]:
-    """Every resource id, patient name part and file name (with and without its extension) of a
-    generated source folder: none of them may appear in any output."""
+def corpus_identifiers(folder: Path) -> set[str]:
+    """Every resource id, patient name part and file name (with and without its extension) of a source
+    folder or a Bronze folder: none of them may appear in any output."""
     found: set[str] = set()
-    for path in source.rglob("*"):
-        if not path.is_file() or path.name.startswith(REFERENCE_PREFIXES):
+    for path in folder.rglob("*"):
+        if not path.is_file() or "_metadata" in path.parts or path.name.startswith(REFERENCE_PREFIXES):
             continue
         found.update({path.name, path.stem})
-        if path.suffix != ".json" or path.parent.name != "fhir":
+        if path.suffix != ".json":
             continue
         try:
             bundle = json.loads(path.read_bytes().removeprefix(b"\xef\xbb\xbf"))
@@ -113,7 +113,7 @@ def corpus_identifiers(source: Path) -> set[str]:
             continue  # a deliberately broken file: its name is collected above
         entries = bundle.get("entry", []) if isinstance(bundle, dict) else []
         for entry in entries:
-            res = entry.get("resource", {})
+            res = entry.get("resource", {}) if isinstance(entry, dict) else {}
             if res.get("resourceType") in ("Organization", "Practitioner", "Location", "PractitionerRole"):
                 continue  # provider directory, not patients
             if isinstance(res.get("id"), str):

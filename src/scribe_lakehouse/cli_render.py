@@ -92,6 +92,8 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
     out = console()
     if summary.nothing_to_do:
         out.print("Bronze → Silver: nothing new or changed.")
+        if summary.validation:  # an interrupted run's Silver, validated now
+            print_validation(list(summary.validation))
     else:
         table = Table(
             title=f"Bronze → Silver: {summary.files_parsed} file(s), {summary.bytes_parsed / 1e6:.1f} MB"

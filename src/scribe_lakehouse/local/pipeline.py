@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
@@ -77,6 +78,16 @@ def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | No
     return [
         e for e in manifest.fhir(cohorts) if current[e.name] == e.path and (e.path, e.sha256) not in parsed
     ]
+
+
+def last_parse_unvalidated(lh: Lakehouse) -> bool:
+    """True when Silver was written after the last validation recorded in ingest_log (a run killed
+    between its last MERGE and its ingest_log append): the next run validates Silver in its place."""
+    parsed = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["ingest_timestamp"]).column(0)
+    if len(parsed) == 0:
+        return False
+    validated = delta.read_arrow(lh.uri(INGEST_LOG), columns=["ingest_timestamp"]).column(0)
+    return len(validated) == 0 or pc.max(parsed).as_py() > pc.max(validated).as_py()
 
 
 def dicom_index(lh: Lakehouse, manifest: Manifest | None = None) -> dict[str, DicomHeader]:
@@ -145,6 +156,9 @@ def run(
         validation: list[TableValidation] = []
         if todo:
             validation = record_validation(lh, manifest, run_id=run_id, now=now, totals=totals)
+        elif last_parse_unvalidated(lh):
+            log.warning("the last run that wrote Silver was interrupted before validating it: validating now")
+            validation = record_validation(lh, manifest, run_id=run_id, now=now)
         gold_result = build_gold_step(lh) if gold else None
     return RunSummary(
         run_id=run_id,
@@ -194,12 +208,18 @@ def record_validation(
     return results
 
 
+def _require_silver(lh: Lakehouse) -> None:
+    if not delta.exists(lh.uri(SILVER_TABLES[0])):
+        raise ConfigError("no Silver tables under this root: run `run` first")
+
+
 def validate(root: Path) -> list[TableValidation]:
     """Validate the current Silver tables and record the result (the `validate` command)."""
     lh = Lakehouse(root)
-    if not delta.exists(lh.uri(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
+    if not root.is_dir():
+        _require_silver(lh)  # fails clearly without creating the root
     with lh.lock():
+        _require_silver(lh)
         manifest = Manifest.load(root)
         return record_validation(lh, manifest, run_id=uuid.uuid4().hex[:16], now=dt.datetime.now(dt.UTC))
 
@@ -207,9 +227,10 @@ def validate(root: Path) -> list[TableValidation]:
 def gold(root: Path, *, force: bool = False) -> GoldResult:
     """Rebuild Gold from Silver (the `gold` command)."""
     lh = Lakehouse(root)
-    if not delta.exists(lh.uri(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
+    if not root.is_dir():
+        _require_silver(lh)
     with lh.lock():
+        _require_silver(lh)
         return build_gold_step(lh, force=force)
 
 
