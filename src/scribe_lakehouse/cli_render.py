@@ -46,6 +46,8 @@ class RichProgress:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None:  # the error is then the one line on screen
+            self._bar.live.transient = True
         self._bar.stop()
 
     def start(self, description: str, total: int) -> None:
