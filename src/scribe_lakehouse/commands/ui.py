@@ -22,6 +22,6 @@ def ui(state: State, port: int) -> None:
 
     launch = prepare(state.root, port=port)
     log.info(
-        "Dagster UI for %s at %s (instance %s); Ctrl-C stops it", state.root, launch.url, launch.dagster_home
+        "Dagster UI for %s at %s (instance %s); Ctrl-C stops it", launch.root, launch.url, launch.dagster_home
     )
     exec_ui(launch)

@@ -29,6 +29,8 @@ INSTANCE_YAML = """\
 # Written by `scribe-lakehouse ui`: the Dagster instance of this lakehouse root.
 telemetry:
   enabled: false
+nux:
+  enabled: false
 python_logs:
   managed_python_loggers: [scribe_lakehouse]
   python_log_level: INFO
@@ -43,6 +45,7 @@ concurrency:
 class UiLaunch:
     """What `exec_ui` runs: the command line, its environment and where the UI answers."""
 
+    root: Path
     argv: tuple[str, ...]
     env: dict[str, str]
     dagster_home: Path
@@ -74,7 +77,7 @@ def prepare(root: Path, *, port: int) -> UiLaunch:
         config.write_text(INSTANCE_YAML, "utf-8")
     argv = (sys.executable, "-m", "dagster", "dev", "-m", DEFINITIONS_MODULE, "-h", HOST, "-p", str(port))
     env = {**os.environ, ROOT_ENV: str(root), "DAGSTER_HOME": str(home)}
-    return UiLaunch(argv=argv, env=env, dagster_home=home, url=f"http://{HOST}:{port}")
+    return UiLaunch(root=root, argv=argv, env=env, dagster_home=home, url=f"http://{HOST}:{port}")
 
 
 def exec_ui(launch: UiLaunch) -> None:
