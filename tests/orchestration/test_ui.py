@@ -99,6 +99,7 @@ def test_ui_serves_assets_and_checks_and_stops_cleanly(tmp_path: Path, preexec: 
     log = (tmp_path / "ui.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "scribe_lakehouse", "ui", "--root", str(root), "--port", str(port)],
+        env={k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"},  # the root's own instance
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
