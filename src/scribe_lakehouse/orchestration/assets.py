@@ -1,6 +1,8 @@
 """The asset graph: `bronze_fhir` (per cohort) → one parse-once multi-asset emitting the 10 Silver tables
 → `gold_encounter_summary`. Each asset calls the function the CLI calls (`local.pipeline`)."""
 
+# No `from __future__ import annotations` here: Dagster reads these annotations at definition time.
+
 from collections.abc import Iterator
 
 import dagster as dg

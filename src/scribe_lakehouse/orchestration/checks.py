@@ -1,6 +1,8 @@
 """Asset checks: one per Silver table running the registry's rules (the same `local.validate` code the
 CLI's `validate` runs), and the Gold contract check. Results are rule by rule in the check metadata."""
 
+# No `from __future__ import annotations` here: Dagster reads these annotations at definition time.
+
 import dagster as dg
 
 from scribe_lakehouse.local import pipeline

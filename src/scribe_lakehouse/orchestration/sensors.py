@@ -5,6 +5,8 @@ as a partition, requests nothing: those cohorts were there before the sensor sta
 requests one `cohort_job` run per cohort landed since. Gold stays manual (`gold_job`).
 """
 
+# No `from __future__ import annotations` here: Dagster reads these annotations at definition time.
+
 import json
 
 import dagster as dg
