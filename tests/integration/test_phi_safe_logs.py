@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import signal
+import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -33,10 +34,10 @@ State_ = Literal["empty", "bronze", "lakehouse"]
 
 @dataclass(frozen=True)
 class Case:
-    """How to run one command: `args` may use {source} (a generated source folder) and {out} (a fresh
-    folder); `state` is the lakehouse it starts from (empty root, Bronze landed, or Silver and Gold built);
-    `stop_after` is for commands that run until stopped (a server, a watcher): SIGINT after that many
-    seconds, then its output is checked like any other's."""
+    """How to run one command. `args` may use {source} (a generated source folder), {out} (a fresh
+    folder) and {port} (a free port on 127.0.0.1); `state` is the lakehouse it starts from (empty root,
+    Bronze landed, or Silver and Gold built); `stop_after` is for commands that run until stopped (a
+    server, a watcher): SIGINT after that many seconds, then its output is checked like any other's."""
 
     args: tuple[str, ...]
     state: State_
@@ -50,6 +51,7 @@ CASES: dict[str, Case] = {
     "gold": Case(("--force",), "lakehouse"),
     "validate": Case((), "lakehouse"),
     "demo": Case(("--patients", "3"), "empty"),
+    "ui": Case(("--port", "{port}"), "lakehouse", stop_after=10.0),
 }
 MODES = {"debug": ("--debug",), "json": ("--json",)}
 
@@ -79,6 +81,12 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
     return Templates(source, bronze, lakehouse)
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _execute(argv: list[str], stop_after: float | None) -> tuple[int, str]:
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env())
     if stop_after is not None:
@@ -98,7 +106,7 @@ def test_command_prints_no_identifier(command: str, mode: str, templates: Templa
     elif case.state == "lakehouse":
         shutil.copytree(templates.lakehouse, root)
     out = tmp_path / "out"
-    args = [a.format(source=templates.source, out=out) for a in case.args]
+    args = [a.format(source=templates.source, out=out, port=_free_port()) for a in case.args]
     code, output = _execute(cli_argv(command, *args, *MODES[mode], "--root", str(root)), case.stop_after)
     if case.stop_after is None:
         assert code == 0, output[-3000:]

@@ -27,9 +27,17 @@ from scribe_lakehouse.local.validate import (
     TableValidation,
     ingest_log_reconciliation,
     validate_silver,
+    validate_table,
 )
 from scribe_lakehouse.progress import NullProgress, Progress
-from scribe_lakehouse.registry import INGEST_LOG, PROCESSED_FILES, SILVER_TABLES, SYSTEM_TABLES
+from scribe_lakehouse.registry import (
+    INGEST_LOG,
+    PROCESSED_FILES,
+    SILVER_TABLES,
+    SYSTEM_TABLES,
+    ForeignKeyRule,
+    silver_table,
+)
 from scribe_lakehouse.storage import delta
 
 log = logging.getLogger(__name__)
@@ -222,6 +230,23 @@ def validate(root: Path) -> list[TableValidation]:
         _require_silver(lh)
         manifest = Manifest.load(root)
         return record_validation(lh, manifest, run_id=uuid.uuid4().hex[:16], now=dt.datetime.now(dt.UTC))
+
+
+def check_table(root: Path, name: str) -> TableValidation:
+    """Run one Silver table's rules on the current tables without recording them (Dagster asset checks).
+
+    Reads only that table and the tables its foreign-key rules point at."""
+    lh = Lakehouse(root)
+    spec = silver_table(name)
+    if not delta.exists(lh.uri(spec)):
+        raise ConfigError("no Silver tables under this root: run `run` first")
+    needed = [spec.name, *(r.ref_table for r in spec.rules if isinstance(r, ForeignKeyRule))]
+    frames: dict[str, pl.DataFrame] = {}
+    for table in dict.fromkeys(needed):
+        frame = pl.from_arrow(delta.read_arrow(lh.uri(silver_table(table))))
+        assert isinstance(frame, pl.DataFrame)
+        frames[table] = frame
+    return validate_table(spec, frames, patient_bundles=patient_bundle_count(Manifest.load(root)))
 
 
 def gold(root: Path, *, force: bool = False) -> GoldResult:
