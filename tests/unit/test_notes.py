@@ -9,7 +9,7 @@ import pytest
 
 from scribe_lakehouse.errors import InputError, ReasonCode
 from scribe_lakehouse.fhir import notes
-from scribe_lakehouse.fhir.notes import SoapFlags, decode_base64, decode_text, soap_flags
+from scribe_lakehouse.fhir.notes import SoapFlags, decode_base64, decode_text, soap_flags, word_count
 
 FIELD = "content[0].attachment.data"
 
@@ -167,3 +167,19 @@ def test_soap_flags_match_a_full_scan_on_random_notes() -> None:
     for _ in range(20_000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
         assert soap_flags(text) == _soap_flags_by_full_scan(text), repr(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one two  three\n",
+        "x" * (1 << 20) + " tail",  # a word ending exactly at a chunk boundary
+        "x" * ((1 << 20) - 1) + " " + "y" * 10,  # a space right before the boundary
+        ("word " * 500_000) + "\u2003end",  # unicode whitespace
+        "ab " * 400_000 + "c" * (1 << 20),
+        "é" + "x" * (1 << 20) + " tail",  # not ASCII: the chunked count, a word across the boundary
+    ],
+)
+def test_word_count_equals_split_on_huge_notes(text: str) -> None:
+    assert word_count(text) == len(text.split())

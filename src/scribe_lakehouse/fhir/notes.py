@@ -143,12 +143,27 @@ _ASCII_SPACE = b" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 _SPACE_OR_WORD = bytes(32 if b in _ASCII_SPACE else 120 for b in range(128)) + b"x" * 128
 
 
+_WORD_CHUNK = 1 << 20
+
+
 def word_count(text: str) -> int:
-    """`len(text.split())`, counted in C without building the word list for ASCII text."""
-    if not text.isascii():
+    """`len(text.split())` without building the word list: counted in C for ASCII text; otherwise, for a
+    huge note (a 50 MB note is ~10 M words, and the list alone would take ~600 MB), split 1 MB chunks
+    and join words cut at a chunk boundary."""
+    if text.isascii():
+        marks = text.encode("ascii").translate(_SPACE_OR_WORD)
+        return marks.count(b" x") + (marks[:1] == b"x")
+    if len(text) <= _WORD_CHUNK:
         return len(text.split())
-    marks = text.encode("ascii").translate(_SPACE_OR_WORD)
-    return marks.count(b" x") + (marks[:1] == b"x")
+    count = 0
+    prev_ends_in_word = False
+    for start in range(0, len(text), _WORD_CHUNK):
+        chunk = text[start : start + _WORD_CHUNK]
+        count += len(chunk.split())
+        if prev_ends_in_word and not chunk[0].isspace():
+            count -= 1  # the first word of this chunk continues the last word of the previous one
+        prev_ends_in_word = not chunk[-1].isspace()
+    return count
 
 
 def decode_base64(data: str, field: str) -> bytes:

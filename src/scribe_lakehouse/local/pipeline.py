@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
@@ -21,9 +22,22 @@ from scribe_lakehouse.local import parse_pool, silver_write
 from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
 from scribe_lakehouse.local.parse_pool import ParsedBatch
 from scribe_lakehouse.local.silver_write import TableRunStats
-from scribe_lakehouse.local.validate import TableValidation, validate_silver, validation_columns
+from scribe_lakehouse.local.validate import (
+    TableValidation,
+    ingest_log_reconciliation,
+    validate_silver,
+    validate_table,
+    validation_columns,
+)
 from scribe_lakehouse.progress import NullProgress, Progress
-from scribe_lakehouse.registry import PROCESSED_FILES, SILVER_TABLES, SYSTEM_TABLES
+from scribe_lakehouse.registry import (
+    INGEST_LOG,
+    PROCESSED_FILES,
+    SILVER_TABLES,
+    SYSTEM_TABLES,
+    ForeignKeyRule,
+    silver_table,
+)
 from scribe_lakehouse.storage import delta
 
 log = logging.getLogger(__name__)
@@ -58,20 +72,47 @@ def ensure_tables(lh: Lakehouse) -> None:
         delta.ensure_table(lh.uri(spec), spec.arrow_schema())
 
 
+def source_ranks(manifest: Manifest) -> dict[str, int]:
+    """Bundle file name -> position of its latest version in the manifest (landing order). When two
+    bundles carry the same resource id, the row from the higher-ranked one wins (see docs/RELIABILITY.md)."""
+    return {e.name: i for i, e in enumerate(manifest.entries) if e.kind == "fhir"}
+
+
 def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | None) -> list[ManifestEntry]:
-    """FHIR files in the manifest whose exact bytes have not been parsed into Silver yet."""
-    if not delta.exists(lh.uri(PROCESSED_FILES)):
-        return manifest.fhir(cohorts)
-    done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
-    parsed = set(zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True))
-    return [e for e in manifest.fhir(cohorts) if (e.path, e.sha256) not in parsed]
+    """The current version of each FHIR file (the latest landed under its name), in manifest order,
+    whose exact bytes have not been parsed into Silver yet. An older version of a re-landed file is
+    never parsed once a newer one is in Bronze."""
+    current = {e.name: e.path for e in manifest.fhir()}
+    parsed: set[tuple[str, str]] = set()
+    if delta.exists(lh.uri(PROCESSED_FILES)):  # else a first run: the tables are created later
+        done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
+        parsed = set(
+            zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True)
+        )
+    return [
+        e for e in manifest.fhir(cohorts) if current[e.name] == e.path and (e.path, e.sha256) not in parsed
+    ]
 
 
-def dicom_index(lh: Lakehouse) -> dict[str, DicomHeader]:
-    from scribe_lakehouse.bronze.dicom import build_dicom_index  # pydicom loads only when parsing
+def last_parse_unvalidated(lh: Lakehouse) -> bool:
+    """True when Silver was written after the last validation recorded in ingest_log (a run killed
+    between its last MERGE and its ingest_log append): the next run validates Silver in its place."""
+    parsed = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["ingest_timestamp"]).column(0)
+    if len(parsed) == 0:
+        return False
+    validated = delta.read_arrow(lh.uri(INGEST_LOG), columns=["ingest_timestamp"]).column(0)
+    return len(validated) == 0 or pc.max(parsed).as_py() > pc.max(validated).as_py()
 
-    folder = lh.bronze / "dicom"
-    return build_dicom_index(sorted(folder.glob("*.dcm"))) if folder.is_dir() else {}
+
+def dicom_index(lh: Lakehouse, manifest: Manifest | None = None) -> dict[str, DicomHeader]:
+    """Headers of the DICOM files in the manifest (a file a killed landing left unlisted is not used)."""
+    manifest = manifest if manifest is not None else Manifest.load(lh.root)
+    dicom = [lh.root / e.path for e in manifest.entries if e.kind == "dicom"]
+    if not dicom:
+        return {}
+    from scribe_lakehouse.bronze.dicom import build_dicom_index  # pydicom loads only when needed
+
+    return build_dicom_index(dicom)
 
 
 def patient_bundle_count(manifest: Manifest) -> int:
@@ -120,6 +161,7 @@ def _parse_and_write(
     now: dt.datetime,
     totals: silver_write.Totals,
     progress: Progress,
+    manifest: Manifest,
 ) -> tuple[list[str], int]:
     """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
     returns the cohorts written and the files that took the orjson fallback."""
@@ -129,7 +171,8 @@ def _parse_and_write(
     fallbacks = 0
     written: list[str] = []
     cohort = _Cohort()
-    for batch in pool.map((job for c in order for job in jobs[c]), dicom_index(lh)):
+    ranks = source_ranks(manifest)
+    for batch in pool.map((job for c in order for job in jobs[c]), dicom_index(lh, manifest)):
         cohort.add(batch)
         progress.advance(batch.files)
         if cohort.batches < len(jobs[batch.cohort]):
@@ -143,6 +186,7 @@ def _parse_and_write(
             run_id=run_id,
             now=now,
             totals=totals,
+            ranks=ranks,
         )
         fallbacks += cohort.fallbacks
         written.append(batch.cohort)
@@ -170,17 +214,17 @@ def run(
     started = time.perf_counter()
     progress = progress or NullProgress()
     lh = Lakehouse(root)
-    manifest = Manifest.load(root)
-    if not manifest.fhir():
+    if not Manifest.load(root).fhir():
         raise ConfigError("no FHIR bundles in Bronze under this root: run `ingest` or `demo` first")
-    unknown = set(cohorts or ()) - set(manifest.cohorts())
-    if unknown:
-        raise ConfigError(
-            f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
-        )
     run_id = uuid.uuid4().hex[:16]
     now = dt.datetime.now(dt.UTC)
     with lh.lock():
+        manifest = Manifest.load(root)  # again, under the lock: a landing may have finished meanwhile
+        unknown = set(cohorts or ()) - set(manifest.cohorts())
+        if unknown:
+            raise ConfigError(
+                f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
+            )
         todo = pending_files(lh, manifest, cohorts)
         totals = silver_write.Totals()
         fallbacks = 0
@@ -192,12 +236,22 @@ def run(
             if todo:
                 progress.start("Bronze → Silver", len(todo))
                 parsed_cohorts, fallbacks = _parse_and_write(
-                    lh, todo, pool, run_id=run_id, now=now, totals=totals, progress=progress
+                    lh,
+                    todo,
+                    pool,
+                    run_id=run_id,
+                    now=now,
+                    totals=totals,
+                    progress=progress,
+                    manifest=manifest,
                 )
         totals.keys.clear()  # the key cache served the writes; free it before validation and Gold
         validation: list[TableValidation] = []
         if todo:
             validation = record_validation(lh, manifest, run_id=run_id, now=now, totals=totals)
+        elif last_parse_unvalidated(lh):
+            log.warning("the last run that wrote Silver was interrupted before validating it: validating now")
+            validation = record_validation(lh, manifest, run_id=run_id, now=now)
         gold_result = build_gold_step(lh) if gold else None
     return RunSummary(
         run_id=run_id,
@@ -231,9 +285,18 @@ def record_validation(
     now: dt.datetime,
     totals: silver_write.Totals | None = None,
 ) -> list[TableValidation]:
-    """Validate every Silver table and append the results (with this run's reconciliation) to ingest_log."""
+    """Validate every Silver table and append the results to ingest_log. With `totals` (a run that parsed
+    files) each table also gets this run's `reconciles` rule; without (the `validate` command) it gets
+    the same rule over every run recorded in ingest_log."""
     frames = read_silver(lh, validation_columns())
     results = validate_silver(frames, patient_bundles=patient_bundle_count(manifest))
+    if totals is not None:
+        by_table = {s.table: s for s in totals.table_stats()}
+        results = [r.with_check(silver_write.reconciliation_check(by_table[r.table])) for r in results]
+    else:
+        history = pl.from_arrow(delta.read_arrow(lh.uri(INGEST_LOG)))
+        assert isinstance(history, pl.DataFrame)
+        results = [r.with_check(ingest_log_reconciliation(history, r.table)) for r in results]
     silver_write.append_ingest_log(lh, results, totals, run_id=run_id, now=now)
     failed = [r.table for r in results if not r.passed]
     if failed:
@@ -241,22 +304,46 @@ def record_validation(
     return results
 
 
+def _require_silver(lh: Lakehouse) -> None:
+    if not delta.exists(lh.uri(SILVER_TABLES[0])):
+        raise ConfigError("no Silver tables under this root: run `run` first")
+
+
 def validate(root: Path) -> list[TableValidation]:
     """Validate the current Silver tables and record the result (the `validate` command)."""
     lh = Lakehouse(root)
-    manifest = Manifest.load(root)
-    if not delta.exists(lh.uri(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
+    if not root.is_dir():
+        _require_silver(lh)  # fails clearly without creating the root
     with lh.lock():
+        _require_silver(lh)
+        manifest = Manifest.load(root)
         return record_validation(lh, manifest, run_id=uuid.uuid4().hex[:16], now=dt.datetime.now(dt.UTC))
+
+
+def check_table(root: Path, name: str) -> TableValidation:
+    """Run one Silver table's rules on the current tables without recording them (Dagster asset checks).
+
+    Reads only that table and the tables its foreign-key rules point at."""
+    lh = Lakehouse(root)
+    spec = silver_table(name)
+    if not delta.exists(lh.uri(spec)):
+        raise ConfigError("no Silver tables under this root: run `run` first")
+    needed = [spec.name, *(r.ref_table for r in spec.rules if isinstance(r, ForeignKeyRule))]
+    frames: dict[str, pl.DataFrame] = {}
+    for table in dict.fromkeys(needed):
+        frame = pl.from_arrow(delta.read_arrow(lh.uri(silver_table(table))))
+        assert isinstance(frame, pl.DataFrame)
+        frames[table] = frame
+    return validate_table(spec, frames, patient_bundles=patient_bundle_count(Manifest.load(root)))
 
 
 def gold(root: Path, *, force: bool = False) -> GoldResult:
     """Rebuild Gold from Silver (the `gold` command)."""
     lh = Lakehouse(root)
-    if not delta.exists(lh.uri(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
+    if not root.is_dir():
+        _require_silver(lh)
     with lh.lock():
+        _require_silver(lh)
         return build_gold_step(lh, force=force)
 
 

@@ -17,7 +17,7 @@ from scribe_lakehouse.bronze.landing import ManifestEntry
 from scribe_lakehouse.errors import ReasonCode
 from scribe_lakehouse.fhir.model import QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local.validate import TableValidation
+from scribe_lakehouse.local.validate import CheckResult, TableValidation, reconciliation
 from scribe_lakehouse.registry import (
     INGEST_LOG,
     PROCESSED_FILES,
@@ -42,7 +42,14 @@ class TableRunStats:
 
     @property
     def reconciles(self) -> bool:
-        return self.seen == self.written + self.quarantined + self.duplicates
+        return reconciliation_check(self).passed
+
+
+def reconciliation_check(stats: TableRunStats) -> CheckResult:
+    """The `reconciles` rule for one table in one run that parsed files."""
+    return reconciliation(
+        seen=stats.seen, written=stats.written, quarantined=stats.quarantined, duplicates=stats.duplicates
+    )
 
 
 def _zero() -> dict[str, int]:
@@ -151,11 +158,18 @@ def write_batch(
     run_id: str,
     now: dt.datetime,
     totals: Totals,
+    ranks: Mapping[str, int] | None = None,
 ) -> None:
     """One MERGE per Silver table (rows with the registry schema, `ingest_timestamp` stamped), then
     quarantine ((bronze path, record) pairs), then the processed-file marks (last, so an interrupted
-    batch is simply parsed again by the next run)."""
+    batch is simply parsed again by the next run).
+
+    `files` and the rows of `tables` come in manifest order and `ranks` gives each bundle name the
+    manifest position of its latest version: a key carried by several bundles keeps the row of the
+    highest-ranked one (within a bundle, the last occurrence), whichever batch or run merges first.
+    Rows that lose count as duplicates."""
     path_of = {e.name: e.path for e in files}
+    precedence = delta.Precedence("source_file", ranks if ranks is not None else {})
     records = list(quarantine)
     for spec in SILVER_TABLES:
         good, bad = split_required(spec, tables[spec.name])
@@ -166,16 +180,21 @@ def write_batch(
         if known is None:
             known = delta.keys(lh.uri(spec), key)
         stats = delta.merge_changed(
-            lh.uri(spec), table, key=key, compare_exclude=("ingest_timestamp",), target_keys=known
+            lh.uri(spec),
+            table,
+            key=key,
+            compare_exclude=("ingest_timestamp",),
+            target_keys=known,
+            precedence=precedence,
         )
         totals.keys[spec.name] = (
             pl.concat([known, pl.Series(key, table.column(key))]) if table.num_rows else known
         )
         totals.seen[spec.name] += seen[spec.name]
-        totals.written[spec.name] += table.num_rows
+        totals.written[spec.name] += table.num_rows - stats.superseded
         totals.inserted[spec.name] += stats.inserted
         totals.updated[spec.name] += stats.updated
-        totals.duplicates[spec.name] += dupes
+        totals.duplicates[spec.name] += dupes + stats.superseded
     for _, rec in records:
         if rec.table:
             totals.quarantined_by_table[rec.table] += 1

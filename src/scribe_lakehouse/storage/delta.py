@@ -8,8 +8,8 @@ therefore commits nothing: no new Delta version and no change rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import polars as pl
 import pyarrow as pa
@@ -18,6 +18,7 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from scribe_lakehouse.errors import WriteError
+from scribe_lakehouse.redaction import scrub
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,22 @@ class MergeStats:
     updated: int
     deleted: int
     version: int | None
+    superseded: int = 0  # batch rows not written because the target row of their key ranks higher
+
+
+@dataclass(frozen=True)
+class Precedence:
+    """Which row wins when a batch row and a target row share a key but come from different sources:
+    the one whose `column` value ranks higher in `ranks` (values not in `ranks` rank lowest); on equal
+    ranks the batch row wins. This makes the winner independent of the order batches are merged in."""
+
+    column: str
+    ranks: Mapping[str, int] = field(default_factory=dict)
+
+    def rank(self, expr: pl.Expr) -> pl.Expr:
+        return expr.replace_strict(
+            list(self.ranks.keys()), list(self.ranks.values()), default=-1, return_dtype=pl.Int64
+        )
 
 
 def exists(uri: str) -> bool:
@@ -101,6 +118,16 @@ def keys(uri: str, key: str) -> pl.Series:
     return scan(uri).select(key).collect().get_column(key)
 
 
+@dataclass(frozen=True)
+class Changes:
+    """The rows of a batch that must reach the MERGE, what the comparison found, and the target's keys."""
+
+    rows: pa.Table
+    updates: int
+    target_keys: pl.Series
+    superseded: int = 0
+
+
 def changed_rows(
     uri: str,
     batch: pa.Table,
@@ -108,9 +135,11 @@ def changed_rows(
     key: str,
     compare: Sequence[str],
     target_keys: pl.Series | None = None,
-) -> tuple[pa.Table, int, pl.Series]:
-    """Rows of `batch` that are new or differ from the target in any `compare` column, how many of them
-    update an existing key, and the target's keys.
+    precedence: Precedence | None = None,
+) -> Changes:
+    """Rows of `batch` that are new or differ from the target in any `compare` column (and, with a
+    `precedence`, do not lose to the target row of their key); how many update an existing key; how
+    many were dropped because the target row ranks higher; and the target's keys.
 
     Only the key column is looked at first (the target's, and the batch's); the compared columns of the
     rows whose keys exist on both sides only then, the target's hashed in a streaming scan, so a batch
@@ -119,38 +148,52 @@ def changed_rows(
     if target_keys is None:
         target_keys = scan(uri).select(pl.col(key).cast(batch_keys.dtype)).collect().get_column(key)
     shared = batch_keys.is_in(target_keys.implode())
-    n_shared = int(shared.sum())
-    if n_shared == 0:
-        return batch, 0, target_keys
+    if batch.num_rows == 0 or not shared.any():
+        return Changes(batch, 0, target_keys)
     index = pl.Series("_i", range(batch.num_rows), dtype=pl.UInt32)
     new = index.filter(~shared)
     overlap_at = index.filter(shared)
-    overlap = pl.from_arrow(batch.select([key, *compare]).take(overlap_at.to_arrow()))
+    columns = [key, *compare]
+    if precedence is not None and precedence.column not in columns:
+        columns.append(precedence.column)
+    overlap = pl.from_arrow(batch.select(columns).take(overlap_at.to_arrow()))
     assert isinstance(overlap, pl.DataFrame)
     schema = overlap.schema
+    ours = [pl.col(key), _content_hash(compare, schema)]
+    theirs = [pl.col(key).cast(schema[key]), _content_hash(compare, schema)]
+    if precedence is not None:
+        rank = precedence.rank(pl.col(precedence.column).cast(schema[precedence.column])).alias("_r")
+        ours.append(rank)
+        theirs.append(rank)
     target = (
         scan(uri)
         .filter(pl.col(key).cast(schema[key]).is_in(overlap.get_column(key).implode()))
-        .select(pl.col(key).cast(schema[key]), _content_hash(compare, schema))
+        .select(theirs)
         .collect(engine="streaming")
     )
-    ours = overlap.select(key, _content_hash(compare, schema)).with_columns(_i=overlap_at)
-    joined = ours.join(target, on=key, how="inner", suffix="_t")
+    joined = overlap.select(ours).with_columns(_i=overlap_at).join(target, on=key, how="inner", suffix="_t")
+    superseded = 0
+    if precedence is not None:
+        loses = pl.col("_r_t") > pl.col("_r")
+        superseded = int(joined.select(loses.sum()).item())
+        joined = joined.filter(~loses)
     changed = joined.filter(pl.col("_h") != pl.col("_h_t")).get_column("_i")
     keep = pl.concat([new, changed]).sort()
     rows = batch if keep.len() == batch.num_rows else batch.take(keep.to_arrow())
-    return rows, changed.len(), target_keys
+    return Changes(rows, changed.len(), target_keys, superseded)
 
 
 def _fail(uri: str, what: str, exc: Exception) -> WriteError:
+    """One clear error for the several unrelated types deltalake raises. delta-rs messages can quote
+    paths and values: keep the type, scrub the text."""
     name = "/".join(uri.rstrip("/").split("/")[-2:])
-    return WriteError(f"{what} {name} failed: {type(exc).__name__}: {exc}")
+    return WriteError(f"{what} {name} failed: {type(exc).__name__}: {scrub(str(exc))}")
 
 
 def _append(uri: str, table: pa.Table) -> None:
     try:
         write_deltalake(uri, table, mode="append")
-    except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
+    except Exception as exc:
         raise _fail(uri, "append to", exc) from exc
 
 
@@ -162,10 +205,12 @@ def merge_changed(
     compare_exclude: Sequence[str] = (),
     delete_missing: bool = False,
     target_keys: pl.Series | None = None,
+    precedence: Precedence | None = None,
 ) -> MergeStats:
     """MERGE `batch` into the table at `uri` on `key`: insert new keys, update keys whose compared
     columns changed, leave the rest untouched. With `delete_missing`, the batch is the whole table and
-    target rows whose key is absent from it are deleted. Nothing changed → nothing committed.
+    target rows whose key is absent from it are deleted. With `precedence`, a batch row never replaces
+    a target row that ranks higher. Nothing changed → nothing committed.
 
     Only what is needed is read: a first load into an empty table reads nothing; otherwise the key
     column is read, and the compared columns only when some batch keys already exist. When every
@@ -179,15 +224,16 @@ def merge_changed(
             return MergeStats(0, 0, 0, 0, None)
         _append(uri, batch)
         return MergeStats(batch.num_rows, batch.num_rows, 0, 0, version(uri))
-    rows, updates, target_keys = changed_rows(uri, batch, key=key, compare=compare, target_keys=target_keys)
+    found = changed_rows(uri, batch, key=key, compare=compare, target_keys=target_keys, precedence=precedence)
+    rows, updates = found.rows, found.updates
     key_type = batch.schema.field(key).type
     missing = pa.array([], type=key_type)
     if delete_missing:
-        gone = target_keys.filter(~target_keys.is_in(pl.Series(batch.column(key)).implode()))
+        gone = found.target_keys.filter(~found.target_keys.is_in(pl.Series(batch.column(key)).implode()))
         missing = gone.to_arrow().cast(key_type)
     inserted = rows.num_rows - updates
     if rows.num_rows == 0 and len(missing) == 0:
-        return MergeStats(batch.num_rows, 0, 0, 0, None)
+        return MergeStats(batch.num_rows, 0, 0, 0, None, found.superseded)
     if updates == 0:
         if rows.num_rows:
             _append(uri, rows)
@@ -208,7 +254,7 @@ def merge_changed(
             DeltaTable(uri).delete(f"{key} IN ({keys})")
         except Exception as exc:
             raise _fail(uri, "DELETE from", exc) from exc
-    return MergeStats(batch.num_rows, inserted, updates, len(missing), version(uri))
+    return MergeStats(batch.num_rows, inserted, updates, len(missing), version(uri), found.superseded)
 
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:
