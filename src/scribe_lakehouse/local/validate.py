@@ -98,7 +98,22 @@ def _share(numerator: int, denominator: int) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def _rule(rule: Rule, frame: pl.DataFrame, frames: Mapping[str, pl.DataFrame]) -> CheckResult:
+class _RefKeys:
+    """The distinct values of each referenced column, computed once per validation (eight tables
+    point at encounter_id: one `unique` of it, not eight)."""
+
+    def __init__(self, frames: Mapping[str, pl.DataFrame]) -> None:
+        self._frames = frames
+        self._done: dict[tuple[str, str], pl.DataFrame] = {}
+
+    def get(self, table: str, column: str) -> pl.DataFrame:
+        found = self._done.get((table, column))
+        if found is None:
+            found = self._done[(table, column)] = self._frames[table].select(column).unique()
+        return found
+
+
+def _rule(rule: Rule, frame: pl.DataFrame, refs: _RefKeys) -> CheckResult:
     n = frame.height
     if isinstance(rule, RangeRule):
         bad = frame.filter(~pl.col(rule.column).is_between(rule.low, rule.high)).height
@@ -122,7 +137,7 @@ def _rule(rule: Rule, frame: pl.DataFrame, frames: Mapping[str, pl.DataFrame]) -
             f"{share:.1%}",
             f">= {rule.min_share:.0%} with {' & '.join(rule.columns)}",
         )
-    ref = frames[rule.ref_table].select(pl.col(rule.ref_column).alias(rule.column)).unique()
+    ref = refs.get(rule.ref_table, rule.ref_column).rename({rule.ref_column: rule.column})
     orphans = frame.select(rule.column).drop_nulls().join(ref, on=rule.column, how="anti").height
     return CheckResult(
         rule.name, orphans == 0, f"{orphans} orphan(s)", f"every {rule.column} in {rule.ref_table}"
@@ -130,9 +145,14 @@ def _rule(rule: Rule, frame: pl.DataFrame, frames: Mapping[str, pl.DataFrame]) -
 
 
 def validate_table(
-    spec: TableSpec, frames: Mapping[str, pl.DataFrame], *, patient_bundles: int
+    spec: TableSpec,
+    frames: Mapping[str, pl.DataFrame],
+    *,
+    patient_bundles: int,
+    refs: _RefKeys | None = None,
 ) -> TableValidation:
     frame = frames[spec.name]
+    refs = refs if refs is not None else _RefKeys(frames)
     checks: list[CheckResult] = []
     for col in spec.required_columns:
         nulls = frame.get_column(col).null_count()
@@ -144,7 +164,7 @@ def validate_table(
         )
     minimum, expected = scaled_min_rows(spec.min_rows, patient_bundles)
     checks.append(CheckResult("min_rows", frame.height >= minimum, str(frame.height), expected))
-    checks.extend(_rule(rule, frame, frames) for rule in spec.rules)
+    checks.extend(_rule(rule, frame, refs) for rule in spec.rules)
     return TableValidation(spec.name, frame.height, tuple(checks))
 
 
@@ -166,4 +186,7 @@ def validation_columns() -> dict[str, list[str]]:
 
 def validate_silver(frames: Mapping[str, pl.DataFrame], *, patient_bundles: int) -> list[TableValidation]:
     """Validate all 10 Silver tables (frames keyed by table name)."""
-    return [validate_table(spec, frames, patient_bundles=patient_bundles) for spec in SILVER_TABLES]
+    refs = _RefKeys(frames)
+    return [
+        validate_table(spec, frames, patient_bundles=patient_bundles, refs=refs) for spec in SILVER_TABLES
+    ]
