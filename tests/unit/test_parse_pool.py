@@ -9,8 +9,9 @@ import orjson
 import pyarrow as pa
 
 from builders import bundle, encounter, note, patient, vital
+from scribe_lakehouse.fhir.model import DicomHeader
 from scribe_lakehouse.local.parse_pool import BATCH_BYTES, BatchJob, ParsePool, batches
-from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.registry import SILVER_TABLES, silver_table
 
 NOW = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
 
@@ -72,3 +73,39 @@ def test_workers_give_the_same_batches_as_in_process(tmp_path: Path) -> None:
         "B3.json",
         "B4.json",
     ]
+
+
+def _study(sid: str, uid: str) -> dict[str, object]:
+    return {
+        "resourceType": "ImagingStudy",
+        "id": sid,
+        "status": "available",
+        "subject": {"reference": "urn:uuid:p0"},
+        "identifier": [{"system": "urn:dicom:uid", "value": f"urn:oid:{uid}"}],
+        "started": "2020-01-02T10:00:00Z",
+        "series": [{"uid": f"{uid}.1", "modality": {"code": "MR"}, "instance": [{"uid": f"{uid}.1.1"}]}],
+    }
+
+
+def test_workers_enrich_studies_from_the_dicom_index_of_each_map_call(tmp_path: Path) -> None:
+    """The index travels to the workers once per `map` call; a second call with another index is used."""
+    data = orjson.dumps(bundle(patient("p0"), _study("s1", "1.2.3"), _study("s2", "1.2.4")))
+    (tmp_path / "img.json").write_bytes(data)
+    jobs = list(batches("A", [("img.json", "IMG.json", len(data))]))
+    first = {"1.2.3": DicomHeader("1.2.3", study_description="Brain MRI", rows=256)}
+    second = {"1.2.4": DicomHeader("1.2.4", manufacturer="Acme", columns=128)}
+
+    def studies(pool: ParsePool, index: dict[str, DicomHeader]) -> list[dict[str, object]]:
+        tables = [
+            b.arrow()[SILVER_TABLES.index(silver_table("imaging_study"))] for b in pool.map(jobs, index)
+        ]
+        return sorted(pa.concat_tables(tables).to_pylist(), key=lambda r: str(r["study_id"]))
+
+    with ParsePool(tmp_path, now=NOW, workers=0) as pool:
+        local = [studies(pool, first), studies(pool, second)]
+    with ParsePool(tmp_path, now=NOW, workers=2) as pool:
+        remote = [studies(pool, first), studies(pool, second)]
+    assert remote == local
+    enriched = [[(r["study_id"], r["dicom_extracted"]) for r in rows] for rows in remote]
+    assert enriched == [[("s1", True), ("s2", False)], [("s1", False), ("s2", True)]]
+    assert remote[0][0]["rows"] == 256 and remote[1][1]["columns"] == 128

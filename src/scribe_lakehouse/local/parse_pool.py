@@ -16,6 +16,7 @@ import importlib.abc
 import logging
 import multiprocessing
 import os
+import pickle
 import sys
 import tempfile
 from collections import deque
@@ -191,6 +192,18 @@ def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
     return dataclasses.replace(batch, local=tables)
 
 
+_DICOM: tuple[int, Mapping[str, DicomHeader]] = (-1, {})  # a worker's DICOM index, by map call
+
+
+def _parse_in_worker(job: BatchJob, dicom_key: int, dicom_blob: bytes) -> ParsedBatch:
+    """parse_job in a worker: the DICOM index travels pickled once per map call (not re-pickled per job)
+    and is unpickled once per worker."""
+    global _DICOM
+    if _DICOM[0] != dicom_key:
+        _DICOM = (dicom_key, pickle.loads(dicom_blob))
+    return parse_job(job, _DICOM[1])
+
+
 def default_workers() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
@@ -206,6 +219,7 @@ class ParsePool:
 
     def __init__(self, root: Path, *, now: dt.datetime, workers: int, prefetch: int = 48) -> None:
         self._root, self._now = str(root), now
+        self._maps = 0
         self._workers = workers
         self._prefetch = max(prefetch, 2 * workers)
         self._executor: ProcessPoolExecutor | None = None
@@ -243,26 +257,38 @@ class ParsePool:
         return self._workers
 
     def map(self, jobs: Iterable[BatchJob], dicom: Mapping[str, DicomHeader]) -> Iterator[ParsedBatch]:
-        """ParsedBatch per job, in order."""
-        pending: deque[tuple[BatchJob, Future[ParsedBatch]]] = deque()
-        for job in jobs:
-            future = self._submit(job, dicom)
-            if future is None:
-                while pending:
-                    yield self._result(*pending.popleft(), dicom)
-                yield parse_job(job, dicom)
-                continue
-            pending.append((job, future))
-            while len(pending) >= self._prefetch:
-                yield self._result(*pending.popleft(), dicom)
-        while pending:
-            yield self._result(*pending.popleft(), dicom)
+        """ParsedBatch per job, in order. The first `prefetch` jobs are submitted before this returns,
+        so the workers are busy while the caller does other work before it reads the first result."""
+        self._maps += 1
+        blob = (self._maps, pickle.dumps(dict(dicom), protocol=pickle.HIGHEST_PROTOCOL))
+        todo = iter(jobs)
+        pending: deque[tuple[BatchJob, Future[ParsedBatch] | None]] = deque()
+        for job in todo:
+            pending.append((job, self._submit(job, blob)))
+            if len(pending) >= self._prefetch:
+                break
+        return self._results(pending, todo, dicom, blob)
 
-    def _submit(self, job: BatchJob, dicom: Mapping[str, DicomHeader]) -> Future[ParsedBatch] | None:
+    def _results(
+        self,
+        pending: deque[tuple[BatchJob, Future[ParsedBatch] | None]],
+        todo: Iterator[BatchJob],
+        dicom: Mapping[str, DicomHeader],
+        blob: tuple[int, bytes],
+    ) -> Iterator[ParsedBatch]:
+        while pending:
+            job, future = pending.popleft()
+            yield parse_job(job, dicom) if future is None else self._result(job, future, dicom)
+            for more in todo:  # keep `prefetch` jobs in flight
+                pending.append((more, self._submit(more, blob)))
+                if len(pending) >= self._prefetch:
+                    break
+
+    def _submit(self, job: BatchJob, blob: tuple[int, bytes]) -> Future[ParsedBatch] | None:
         if self._executor is None:
             return None
         try:
-            return self._executor.submit(parse_job, job, dicom)
+            return self._executor.submit(_parse_in_worker, job, *blob)
         except BrokenProcessPool:
             self._in_process()
             return None

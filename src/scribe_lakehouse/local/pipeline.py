@@ -164,7 +164,8 @@ def _parse_and_write(
     manifest: Manifest,
 ) -> tuple[list[str], int]:
     """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
-    returns the cohorts written and the files that took the orjson fallback."""
+    returns the cohorts written and the files that took the orjson fallback. The first batches are
+    handed to the workers before the tables are checked (`ensure_tables`), so both overlap."""
     order = list(dict.fromkeys(e.cohort or "" for e in todo))
     files = {c: [e for e in todo if (e.cohort or "") == c] for c in order}
     jobs = {c: list(parse_pool.batches(c, ((e.path, e.name, e.bytes) for e in files[c]))) for c in order}
@@ -172,7 +173,9 @@ def _parse_and_write(
     written: list[str] = []
     cohort = _Cohort()
     ranks = source_ranks(manifest)
-    for batch in pool.map((job for c in order for job in jobs[c]), dicom_index(lh, manifest)):
+    parsed = pool.map((job for c in order for job in jobs[c]), dicom_index(lh, manifest))
+    ensure_tables(lh)
+    for batch in parsed:
         cohort.add(batch)
         progress.advance(batch.files)
         if cohort.batches < len(jobs[batch.cohort]):
@@ -230,10 +233,11 @@ def run(
         fallbacks = 0
         parsed_cohorts: list[str] = []
         workers_used = parse_workers(todo, workers)
-        # the parse workers boot while the tables are checked and the DICOM headers read
+        # the parse workers boot while the DICOM headers are read, and parse while the tables are checked
         with parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
-            ensure_tables(lh)
-            if todo:
+            if not todo:
+                ensure_tables(lh)
+            else:
                 progress.start("Bronze → Silver", len(todo))
                 parsed_cohorts, fallbacks = _parse_and_write(
                     lh,
