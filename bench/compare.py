@@ -125,11 +125,11 @@ def main() -> int:
             wall = _median(walls[name])
             ratio = _median([d / r for d, r in zip(walls["duckdb"], walls[name], strict=False)])
             print(
-                f"median {name}: {wall:.2f} s wall, {_median(cpus[name]):.2f} s cpu, "
-                f"{size / 1e6 / wall:.0f} MB/s, DuckDB / {name} {ratio:.2f}x"
+                f"median {name}: {wall:.2f} s wall (min {min(walls[name]):.2f}), "
+                f"{_median(cpus[name]):.2f} s cpu, {size / 1e6 / wall:.0f} MB/s, DuckDB / {name} {ratio:.2f}x"
             )
     if walls["duckdb"]:
-        print(f"median duckdb: {_median(walls['duckdb']):.2f} s")
+        print(f"median duckdb: {_median(walls['duckdb']):.2f} s (min {min(walls['duckdb']):.2f})")
     return 0
 
 
