@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -148,6 +149,44 @@ def _quarantine_table(
     return pa.Table.from_pylist(rows, schema=QUARANTINE.arrow_schema())
 
 
+WRITE_THREADS = 2  # tables written at once: parquet encoding and the commit run in delta-rs, GIL released
+
+
+@dataclass(frozen=True)
+class _TableWrite:
+    """What writing one Silver table of a batch did."""
+
+    quarantine: list[QuarantineRecord]
+    rows: int
+    duplicates: int
+    stats: delta.MergeStats
+    keys: pl.Series
+
+
+def _write_table(
+    lh: Lakehouse,
+    spec: TableSpec,
+    table: pa.Table,
+    known: pl.Series | None,
+    precedence: delta.Precedence,
+) -> _TableWrite:
+    good, bad = split_required(spec, table)
+    key = spec.column_names[0]
+    rows, dupes = dedupe_last(good, key)
+    if known is None:
+        known = delta.keys(lh.uri(spec), key)
+    stats = delta.merge_changed(
+        lh.uri(spec),
+        rows,
+        key=key,
+        compare_exclude=("ingest_timestamp",),
+        target_keys=known,
+        precedence=precedence,
+    )
+    keys = pl.concat([known, pl.Series(key, rows.column(key))]) if rows.num_rows else known
+    return _TableWrite(bad, rows.num_rows, dupes, stats, keys)
+
+
 def write_batch(
     lh: Lakehouse,
     tables: Mapping[str, pa.Table],
@@ -171,30 +210,19 @@ def write_batch(
     path_of = {e.name: e.path for e in files}
     precedence = delta.Precedence("source_file", ranks if ranks is not None else {})
     records = list(quarantine)
-    for spec in SILVER_TABLES:
-        good, bad = split_required(spec, tables[spec.name])
-        records.extend((path_of.get(r.source_file, r.source_file), r) for r in bad)
-        key = spec.column_names[0]
-        table, dupes = dedupe_last(good, key)
-        known = totals.keys.get(spec.name)
-        if known is None:
-            known = delta.keys(lh.uri(spec), key)
-        stats = delta.merge_changed(
-            lh.uri(spec),
-            table,
-            key=key,
-            compare_exclude=("ingest_timestamp",),
-            target_keys=known,
-            precedence=precedence,
+    with ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="silver-write") as pool:
+        done = pool.map(
+            lambda spec: _write_table(lh, spec, tables[spec.name], totals.keys.get(spec.name), precedence),
+            SILVER_TABLES,
         )
-        totals.keys[spec.name] = (
-            pl.concat([known, pl.Series(key, table.column(key))]) if table.num_rows else known
-        )
-        totals.seen[spec.name] += seen[spec.name]
-        totals.written[spec.name] += table.num_rows - stats.superseded
-        totals.inserted[spec.name] += stats.inserted
-        totals.updated[spec.name] += stats.updated
-        totals.duplicates[spec.name] += dupes + stats.superseded
+        for spec, w in zip(SILVER_TABLES, done, strict=True):  # in registry order, whatever finishes first
+            records.extend((path_of.get(r.source_file, r.source_file), r) for r in w.quarantine)
+            totals.keys[spec.name] = w.keys
+            totals.seen[spec.name] += seen[spec.name]
+            totals.written[spec.name] += w.rows - w.stats.superseded
+            totals.inserted[spec.name] += w.stats.inserted
+            totals.updated[spec.name] += w.stats.updated
+            totals.duplicates[spec.name] += w.duplicates + w.stats.superseded
     for _, rec in records:
         if rec.table:
             totals.quarantined_by_table[rec.table] += 1
