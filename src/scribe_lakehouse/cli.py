@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from scribe_lakehouse import __version__
-from scribe_lakehouse.cli_base import State, common
+from scribe_lakehouse.cli_base import State, common, exit_at_once_when_done, finish
 from scribe_lakehouse.cli_render import (
     console,
     print_generate,
@@ -93,6 +93,7 @@ def ingest(
             progress=bar.advance if bar else None,
         )
     state.emit(summary) if state.as_json else print_landing(summary)
+    finish()
 
 
 @cli.command()
@@ -108,8 +109,7 @@ def run(state: State, cohorts: tuple[str, ...], engine: str, no_gold: bool) -> N
     with bar or nullcontext():
         summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
     state.emit(summary) if state.as_json else print_run(summary, state.root)
-    if not summary.passed:
-        sys.exit(1)
+    finish(0 if summary.passed else 1)
 
 
 @cli.command()
@@ -125,6 +125,7 @@ def gold(state: State, force: bool) -> None:
     else:
         verb = "rebuilt" if result.changed else "unchanged"
         console().print(f"Gold {verb}: {result.row_count} rows (version {result.version})")
+    finish()
 
 
 @cli.command()
@@ -185,4 +186,5 @@ cli.add_command(ui)
 
 def main() -> None:
     tune_allocators()
+    exit_at_once_when_done()
     cli(prog_name="scribe-lakehouse")

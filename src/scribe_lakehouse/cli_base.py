@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,29 @@ from scribe_lakehouse.lakehouse import ROOT_ENV, default_root
 from scribe_lakehouse.redaction import scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+_EXIT_AT_ONCE = False  # set by the console entry point only (not by CliRunner, Dagster or tests)
+
+
+def exit_at_once_when_done() -> None:
+    """Let `finish` end the process without the interpreter's teardown (the console entry point)."""
+    global _EXIT_AT_ONCE
+    _EXIT_AT_ONCE = True
+
+
+def finish(code: int = 0) -> None:
+    """End a command whose work is committed and whose output is printed. From the console entry point
+    the process ends at once, once stdout, stderr and the log handlers are flushed: the interpreter's
+    teardown (freeing the engines' memory, up to ~1 GB after a full run, and every module) took
+    0.1-0.3 s and does nothing a finished command needs. Elsewhere: a normal `sys.exit` for a failure,
+    nothing for success."""
+    if _EXIT_AT_ONCE:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        logging.shutdown()
+        os._exit(code)
+    if code:
+        sys.exit(code)
 
 
 class State:
