@@ -260,7 +260,7 @@ class ParsePool:
         """ParsedBatch per job, in order. The first `prefetch` jobs are submitted before this returns,
         so the workers are busy while the caller does other work before it reads the first result."""
         self._maps += 1
-        blob = (self._maps, pickle.dumps(dict(dicom), protocol=pickle.HIGHEST_PROTOCOL))
+        blob = (self._maps, pickle.dumps(dicom, protocol=pickle.HIGHEST_PROTOCOL))
         todo = iter(jobs)
         pending: deque[tuple[BatchJob, Future[ParsedBatch] | None]] = deque()
         for job in todo:

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
+from scribe_lakehouse.fhir.dicom_join import DEFERRED, join_headers
 from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local import parse_pool, silver_write
@@ -33,6 +34,7 @@ from scribe_lakehouse.local.validate import (
 )
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import (
+    IMAGING_STUDY,
     INGEST_LOG,
     PROCESSED_FILES,
     SILVER_TABLES,
@@ -139,11 +141,14 @@ class _Cohort:
         self.batches += 1
         self.fallbacks += batch.fallbacks
 
-    def arrow(self) -> dict[str, pa.Table]:
-        return {
+    def arrow(self, dicom: Mapping[str, DicomHeader]) -> dict[str, pa.Table]:
+        """The cohort's tables, imaging studies joined with the DICOM headers (parsed with DEFERRED)."""
+        tables = {
             spec.name: pa.concat_tables(tables) if tables else spec.arrow_schema().empty_table()
             for spec, tables in zip(SILVER_TABLES, self.tables, strict=True)
         }
+        tables[IMAGING_STUDY.name] = join_headers(tables[IMAGING_STUDY.name], dicom)
+        return tables
 
 
 @contextlib.contextmanager
@@ -181,7 +186,8 @@ def _parse_and_write(
 ) -> tuple[list[str], int]:
     """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
     returns the cohorts written and the files that took the orjson fallback. The first batches are
-    handed to the workers before the tables are checked (`ensure_tables`), so both overlap."""
+    handed to the workers before the tables are checked and the DICOM headers read, so those overlap
+    the parse (studies are joined with their headers here, see fhir.dicom_join)."""
     order = list(dict.fromkeys(e.cohort or "" for e in todo))
     files = {c: [e for e in todo if (e.cohort or "") == c] for c in order}
     jobs = {c: list(parse_pool.batches(c, ((e.path, e.name, e.bytes) for e in files[c]))) for c in order}
@@ -189,8 +195,9 @@ def _parse_and_write(
     written: list[str] = []
     cohort = _Cohort()
     ranks = source_ranks(manifest)
-    parsed = pool.map((job for c in order for job in jobs[c]), dicom_index(lh, manifest))
+    parsed = pool.map((job for c in order for job in jobs[c]), DEFERRED)
     ensure_tables(lh)
+    dicom = dicom_index(lh, manifest)
     for batch in parsed:
         cohort.add(batch)
         progress.advance(batch.files)
@@ -198,7 +205,7 @@ def _parse_and_write(
             continue
         silver_write.write_batch(
             lh,
-            cohort.arrow(),
+            cohort.arrow(dicom),
             dict(zip((s.name for s in SILVER_TABLES), cohort.seen, strict=True)),
             cohort.quarantine,
             files[batch.cohort],
@@ -249,7 +256,7 @@ def run(
         fallbacks = 0
         parsed_cohorts: list[str] = []
         workers_used = parse_workers(todo, workers)
-        # the parse workers boot while the DICOM headers are read, and parse while the tables are checked
+        # the parse workers start at once: the tables are checked and the DICOM headers read meanwhile
         with _no_cyclic_gc(), parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
             if not todo:
                 ensure_tables(lh)
