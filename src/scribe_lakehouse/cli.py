@@ -19,7 +19,7 @@ from scribe_lakehouse.cli_render import (
     print_run,
     print_validation,
 )
-from scribe_lakehouse.runtime import tune_allocators
+from scribe_lakehouse.runtime import decline_pandas, tune_allocators
 
 log = logging.getLogger("scribe_lakehouse.cli")
 
@@ -186,5 +186,6 @@ cli.add_command(ui)
 
 def main() -> None:
     tune_allocators()
+    decline_pandas()
     exit_at_once_when_done()
     cli(prog_name="scribe-lakehouse")

@@ -12,12 +12,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import gc
-import importlib.abc
 import logging
 import multiprocessing
 import os
 import pickle
-import sys
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +30,7 @@ import pyarrow as pa
 from scribe_lakehouse.fhir.columnar import ColumnarResult, add_bundle
 from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
 from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.runtime import decline_pandas
 
 log = logging.getLogger(__name__)
 
@@ -131,24 +130,15 @@ def _init(root: str, now: dt.datetime, spool: str | None = None) -> None:
     _ROOT, _NOW, _SPOOL = Path(root), now, spool
 
 
-class _NoPandas(importlib.abc.MetaPathFinder):
-    """pyarrow imports pandas (~0.2-0.4 s) the first time it converts a Python list, only to ask
-    whether the list is a pandas object; a parse worker has none, so it declines the import."""
-
-    def find_spec(self, name: str, path: object, target: object = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError("pandas is not used by parse workers")
-
-
 def _init_worker(root: str, now: dt.datetime, spool: str | None) -> None:
     """A worker only parses: it makes millions of short-lived acyclic objects and holds nothing
-    long-lived, so the cyclic garbage collector is pure overhead there (reference counting frees all)."""
+    long-lived, so the cyclic garbage collector is pure overhead there (reference counting frees all);
+    and it never uses pandas (runtime.decline_pandas)."""
     global _IN_WORKER
     _init(root, now, spool)
     _IN_WORKER = True
     gc.disable()
-    if "pandas" not in sys.modules:
-        sys.meta_path.insert(0, _NoPandas())
+    decline_pandas()
 
 
 def _ready() -> None:
