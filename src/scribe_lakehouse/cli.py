@@ -51,28 +51,39 @@ def generate(state: State, patients: int, out: Path, seed: int, dicom: bool) -> 
 
 @cli.command()
 @click.option(
-    "--source", type=click.Path(path_type=Path, file_okay=False), required=True, help="Local source folder."
+    "--source",
+    default=None,
+    metavar="DIR|s3://BUCKET/PREFIX",
+    help="Local folder or s3:// prefix, read anonymously (AWS_ENDPOINT_URL for other S3 stores). "
+    "Default: the Coherent bucket s3://synthea-open-data/coherent/unzipped/.",
 )
 @click.option(
     "--cohorts", type=click.IntRange(min=1), default=3, show_default=True, help="New cohorts to deal into."
 )
 @click.option(
-    "--max-files", type=click.IntRange(min=1), default=None, help="Land at most N files of each kind."
+    "--max-files",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Land at most N files of each kind (FHIR: N patient bundles plus the reference bundles).",
 )
 @click.option("--with-dicom", is_flag=True, help="Also land dicom/*.dcm.")
 @click.option("--with-csv", is_flag=True, help="Also land csv/*.csv.")
 @click.option("--with-dna", is_flag=True, help="Also land dna/*.csv.")
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=64), default=None, help="Parallel downloads (S3 8, local 4)."
+)
 @common
 def ingest(
     state: State,
-    source: Path,
+    source: str | None,
     cohorts: int,
     max_files: int | None,
     with_dicom: bool,
     with_csv: bool,
     with_dna: bool,
+    workers: int | None,
 ) -> None:
-    """Land files from a local folder into Bronze (append-only, resumable, sha256 manifest)."""
+    """Land files from a local folder or an S3 prefix into Bronze (parallel, resumable, sha256 manifest)."""
     from scribe_lakehouse.bronze.landing import Kind, land
 
     kinds: list[Kind] = ["fhir"]
@@ -81,15 +92,14 @@ def ingest(
     kinds += ["dna"] if with_dna else []
     bar = state.progress()
     with bar or nullcontext():
-        if bar:
-            bar.start("Landing files", 0)
         summary = land(
             source,
             state.root,
             kinds=kinds,
             cohorts=cohorts,
             max_files=max_files,
-            progress=bar.advance if bar else None,
+            workers=workers,
+            progress=bar,
         )
     state.emit(summary) if state.as_json else print_landing(summary)
 

@@ -1,81 +1,61 @@
 """Bronze landing: copy source files into cohort folders, append-only, with a sha256 manifest.
 
-Files are sorted by name and dealt round-robin into new cohorts (A, B, C, … then AA, AB, …); a later
-landing creates new cohorts and never moves old files. A file already landed with the same name, size
-and checksum is skipped (resumable); the same name with new bytes lands as a new version beside the old.
+Files are listed from a local folder or an S3 prefix (`bronze.sources`), sorted by name and dealt
+round-robin into new cohorts (A, B, C, … then AA, AB, …); a later landing creates new cohorts and never
+moves old files. Resumable: a file already landed with the same name and size and the same ETag (S3) or
+sha256 (local) is skipped without being read; the same name with new bytes lands as a new version beside
+the old. Before downloading, the landing writes its plan (which object goes where) to
+`bronze/_metadata/landing_plan.json`, so an interrupted landing resumes into the same cohorts, finishes
+half-downloaded `.part` files with a ranged read, and adopts files it had renamed into place but not yet
+recorded — nothing is fetched twice. Source keys become safe local names; unsafe ones are rejected and
+counted, never written.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import json
 import logging
-import os
-import string
-import unicodedata
+import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from scribe_lakehouse.errors import ConfigError, InputError, ReasonCode
+from scribe_lakehouse.bronze.fetch import Fetched, commit, fetch
+from scribe_lakehouse.bronze.manifest import (
+    KIND_SUFFIX,
+    MANIFEST,
+    Kind,
+    Manifest,
+    ManifestEntry,
+    cohort_order,
+    is_reference_name,
+    landing_lock,
+    record,
+)
+from scribe_lakehouse.bronze.names import cohort_label, safe_name, sha256_file, versioned_name
+from scribe_lakehouse.bronze.plan import PlanItem, adopt, destinations, load_plan, now_iso, save_plan
+from scribe_lakehouse.bronze.sources import S3Source, Source, SourceObject, open_source
+from scribe_lakehouse.errors import ConfigError, InputError, SourceError
+from scribe_lakehouse.progress import Progress
+
+__all__ = [
+    "KIND_SUFFIX",
+    "MANIFEST",
+    "Kind",
+    "LandingSummary",
+    "Manifest",
+    "ManifestEntry",
+    "cohort_label",
+    "land",
+    "safe_name",
+    "sha256_file",
+]
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["fhir", "dicom", "csv", "dna"]
-KIND_SUFFIX: dict[Kind, str] = {"fhir": ".json", "dicom": ".dcm", "csv": ".csv", "dna": ".csv"}
-MANIFEST = "bronze/_metadata/manifest.json"
-REFERENCE_PREFIXES = ("organizations", "practitioners", "hospitalInformation", "practitionerInformation")
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    """One landed file version."""
-
-    name: str
-    kind: str
-    cohort: str | None
-    path: str
-    bytes: int
-    sha256: str
-    landed_at: str
-    source: str
-
-    @property
-    def is_reference_bundle(self) -> bool:
-        return self.kind == "fhir" and self.name.startswith(REFERENCE_PREFIXES)
-
-
-@dataclass
-class Manifest:
-    """The Bronze manifest: every landed file version, in landing order."""
-
-    entries: list[ManifestEntry] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, root: Path) -> Manifest:
-        path = root / MANIFEST
-        if not path.exists():
-            return cls()
-        data = json.loads(path.read_text("utf-8"))
-        return cls([ManifestEntry(**e) for e in data["files"]])
-
-    def save(self, root: Path) -> None:
-        path = root / MANIFEST
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".json.tmp")
-        body = {"manifest_version": 1, "files": [asdict(e) for e in self.entries]}
-        tmp.write_text(json.dumps(body, indent=1) + "\n", "utf-8")
-        os.replace(tmp, path)
-
-    def cohorts(self) -> list[str]:
-        seen = dict.fromkeys(e.cohort for e in self.entries if e.cohort)
-        return sorted((c for c in seen if c), key=_cohort_order)
-
-    def fhir(self, cohorts: Sequence[str] | None = None) -> list[ManifestEntry]:
-        return [e for e in self.entries if e.kind == "fhir" and (not cohorts or e.cohort in cohorts)]
+_FLUSH_SECONDS = 2.0
+_FLUSH_FILES = 50
 
 
 @dataclass(frozen=True)
@@ -85,159 +65,229 @@ class LandingSummary:
     rejected: int
     bytes: int
     cohorts: tuple[str, ...]
+    source: str = ""
+    resumed: int = 0  # files finished from a half-downloaded part or adopted after an interruption
 
 
-def _cohort_order(label: str) -> tuple[int, str]:
-    return (len(label), label)
+def _select(
+    source: Source, kinds: Iterable[Kind], max_files: int | None
+) -> tuple[list[tuple[SourceObject, str]], int]:
+    """Listed objects with their safe local names (sorted by name per kind), and how many were rejected.
+    `max_files` caps each kind; FHIR reference bundles are always kept (bundles need them)."""
+    selected: list[tuple[SourceObject, str]] = []
+    rejected = 0
+    for kind in kinds:
+        named: list[tuple[SourceObject, str]] = []
+        seen: set[str] = set()
+        for obj in source.list(kind):
+            try:
+                name = safe_name(obj.relative)
+            except InputError:
+                rejected += 1
+                continue
+            if name in seen:  # two keys that normalise to one local name: keep the first
+                rejected += 1
+                continue
+            seen.add(name)
+            named.append((obj, name))
+        named.sort(key=lambda pair: pair[1])
+        if max_files is not None:
+            refs = [p for p in named if kind == "fhir" and is_reference_name(p[1])]
+            others = [p for p in named if not (kind == "fhir" and is_reference_name(p[1]))]
+            keep = {id(p) for p in refs + others[:max_files]}
+            named = [p for p in named if id(p) in keep]
+        selected.extend(named)
+    return selected, rejected
 
 
-def cohort_label(index: int) -> str:
-    """0 → A, 25 → Z, 26 → AA, …"""
-    letters = string.ascii_uppercase
-    label = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        label = letters[rem] + label
-    return label
-
-
-def safe_name(name: str) -> str:
-    """A file name that cannot escape its folder: NFC-normalised, no separators, no `..`, no control
-    characters. Raises InputError otherwise."""
-    clean = unicodedata.normalize("NFC", name)
-    if (
-        not clean
-        or clean in {".", ".."}
-        or "/" in clean
-        or "\\" in clean
-        or ".." in clean
-        or clean.startswith(("~", "."))
-        or any(unicodedata.category(ch).startswith("C") for ch in clean)
-    ):
-        raise InputError(ReasonCode.WRONG_TYPE, "file name is not a safe relative name")
-    return clean
-
-
-def sha256_file(path: Path) -> str:
+def _already_landed(source: Source, obj: SourceObject, prior: Sequence[ManifestEntry]) -> bool:
+    same_size = [p for p in prior if p.bytes == obj.size]
+    if not same_size:
+        return False
+    if obj.etag is not None:
+        return any(p.etag == obj.etag for p in same_size)
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    for chunk in source.read(obj):
+        digest.update(chunk)
+    return digest.hexdigest() in {p.sha256 for p in same_size}
 
 
-def source_files(source: Path, kind: Kind) -> list[Path]:
-    """Files of `kind` in a local source: `SRC/<kind>/` (laid out like the Coherent S3 prefix), or, for
-    FHIR, the JSON files directly in SRC."""
-    if not source.is_dir():
-        raise ConfigError(f"source folder not found: {source}")
-    folder = source / kind
-    if not folder.is_dir():
-        folder = source if kind == "fhir" else folder
-    if not folder.is_dir():
-        return []
-    suffix = KIND_SUFFIX[kind]
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix))
+@dataclass(frozen=True)
+class _Landed:
+    entry: ManifestEntry | None  # None: the bytes were already in Bronze under this name
+    resumed: bool
 
 
-def _copy_atomic(src: Path, dest: Path) -> tuple[int, str]:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".part")
-    digest = hashlib.sha256()
-    size = 0
-    with src.open("rb") as fin, tmp.open("wb") as fout:
-        for chunk in iter(lambda: fin.read(1 << 20), b""):
-            digest.update(chunk)
-            fout.write(chunk)
-            size += len(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
-    os.replace(tmp, dest)
-    return size, digest.hexdigest()
+def _land_one(
+    root: Path,
+    source: Source,
+    item: PlanItem,
+    obj: SourceObject,
+    resume: bool,
+    prior: Sequence[ManifestEntry],
+) -> _Landed:
+    base = root / item.path
+    fetched: Fetched = fetch(source, obj, base, resume=resume)
+    if fetched.sha256 in {p.sha256 for p in prior}:
+        fetched.part.unlink()
+        return _Landed(None, fetched.resumed_from > 0)
+    taken = any(p.path == item.path for p in prior) or base.exists()
+    dest = base.with_name(versioned_name(item.name, fetched.sha256)) if taken else base
+    commit(fetched, dest)
+    entry = ManifestEntry(
+        name=item.name,
+        kind=item.kind,
+        cohort=item.cohort,
+        path=str(dest.relative_to(root)),
+        bytes=fetched.bytes,
+        sha256=fetched.sha256,
+        landed_at=now_iso(),
+        source=obj.url,
+        etag=obj.etag,
+    )
+    return _Landed(entry, fetched.resumed_from > 0)
 
 
-def _dest(root: Path, kind: Kind, cohort: str | None, src: Path, name: str, taken: set[str]) -> Path:
-    base = root / "bronze" / kind
-    folder = base / f"cohort={cohort}" if cohort else base
-    dest = folder / name
-    if str(dest.relative_to(root)) in taken:  # a new version of a file already landed: keep both
-        stem, dot, ext = name.rpartition(".")
-        dest = folder / f"{stem}~{sha256_file(src)[:12]}{dot}{ext}"
-    return dest
+def _progress_fns(
+    progress: Progress | Callable[[int], None] | None,
+) -> tuple[Callable[[str, int], None], Callable[[int], None]]:
+    if progress is None:
+        return (lambda _d, _t: None), (lambda _n: None)
+    if callable(progress):
+        return (lambda _d, _t: None), progress
+    return progress.start, progress.advance
 
 
 def land(
-    source: Path,
+    source: str | Path | Source | None,
     root: Path,
     *,
     kinds: Iterable[Kind] = ("fhir",),
     cohorts: int = 3,
     max_files: int | None = None,
-    workers: int = 4,
-    progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+    progress: Progress | Callable[[int], None] | None = None,
 ) -> LandingSummary:
-    """Land files of `kinds` from a local folder into Bronze; FHIR bundles go to new cohorts."""
+    """Land files of `kinds` from a local folder or an s3:// prefix (None: the Coherent bucket) into
+    Bronze, in parallel; FHIR bundles go to new cohorts. On a read error the files already landed stay
+    recorded and one SourceError says what failed; running the same command again resumes."""
     if cohorts < 1:
         raise ConfigError("--cohorts must be at least 1")
-    manifest = Manifest.load(root)
-    known = {(e.name, e.kind, e.sha256) for e in manifest.entries}
-    by_name = {(e.name, e.kind): e for e in manifest.entries}
-    taken = {e.path for e in manifest.entries}
-    next_cohort = len(manifest.cohorts())
-    landed: list[ManifestEntry] = []
-    skipped = rejected = 0
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    new_cohorts: list[str] = []
-    for kind in kinds:
-        files = source_files(source, kind)
-        if max_files is not None:
-            files = files[:max_files]
-        todo: list[tuple[Path, str]] = []
-        for path in files:
-            try:
-                name = safe_name(path.name)
-            except InputError:
-                rejected += 1
-                continue
-            prior = by_name.get((name, kind))
-            same_size = prior is not None and prior.bytes == path.stat().st_size
-            if same_size and (name, kind, sha256_file(path)) in known:
+    src = open_source(source, workers=workers or 8)
+    workers = workers or (8 if isinstance(src, S3Source) else 4)
+    start, advance = _progress_fns(progress)
+    with landing_lock(root):
+        old_plan = load_plan(root)
+        adopted = adopt(root, old_plan)
+        manifest = Manifest.load(root)
+        log.info("listing %s", src.url)
+        selected, rejected = _select(src, kinds, max_files)
+        if rejected:
+            log.warning("rejected %d file(s) whose names are not safe local names", rejected)
+        start("Landing files", len(selected))
+        versions: dict[tuple[str, str], list[ManifestEntry]] = {}
+        for e in manifest.entries:
+            versions.setdefault((e.kind, e.name), []).append(e)
+        todo: list[tuple[SourceObject, str]] = []
+        skipped = 0
+        for obj, name in selected:
+            if _already_landed(src, obj, versions.get((obj.kind, name), [])):
                 skipped += 1
-                if progress:
-                    progress(1)
-                continue
-            todo.append((path, name))
-        n_cohorts = min(cohorts, len(todo)) if kind == "fhir" else 0
-        labels = [cohort_label(next_cohort + i) for i in range(n_cohorts)]
-        next_cohort += n_cohorts
-        new_cohorts.extend(labels)
-
-        def one(
-            item: tuple[int, tuple[Path, str]], kind: Kind = kind, labels: list[str] = labels
-        ) -> ManifestEntry:
-            i, (path, name) = item
-            cohort = labels[i % len(labels)] if labels else None
-            dest = _dest(root, kind, cohort, path, name, taken)
-            size, sha = _copy_atomic(path, dest)
-            return ManifestEntry(name, kind, cohort, str(dest.relative_to(root)), size, sha, now, str(source))
-
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for entry in pool.map(one, enumerate(todo)):
-                landed.append(entry)
-                taken.add(entry.path)
-                if progress:
-                    progress(1)
-    if landed:
-        manifest.entries.extend(landed)
-        manifest.save(root)
-    if rejected:
-        log.warning("rejected %d file(s) with unsafe names", rejected)
-    log.info("landed %d file(s), skipped %d already landed, cohorts %s", len(landed), skipped, new_cohorts)
-    return LandingSummary(
-        landed=len(landed),
-        skipped=skipped,
+                advance(1)
+            else:
+                todo.append((obj, name))
+        planned = destinations(todo, old_plan, manifest, cohorts)
+        in_plan = {(i.kind, i.name) for i, _, _ in planned}
+        done_paths = {e.path for e in manifest.entries}
+        leftover = [i for i in old_plan if (i.kind, i.name) not in in_plan and i.path not in done_paths]
+        save_plan(root, [i for i, _, _ in planned] + leftover)
+        log.info("%d file(s) to land, %d already landed", len(planned), skipped)
+        landed, duplicates, resumed, error = _run_pool(root, src, planned, versions, workers, advance)
+        if error is None:
+            save_plan(root, leftover)
+    new_cohorts = tuple(sorted({e.cohort for e in landed if e.kind == "fhir" and e.cohort}, key=cohort_order))
+    summary = LandingSummary(
+        landed=len(landed) + len(adopted),
+        skipped=skipped + duplicates,
         rejected=rejected,
-        bytes=sum(e.bytes for e in landed),
-        cohorts=tuple(new_cohorts),
+        bytes=sum(e.bytes for e in landed) + sum(e.bytes for e in adopted),
+        cohorts=new_cohorts,
+        source=src.url,
+        resumed=resumed + len(adopted),
     )
+    if error is not None:
+        raise SourceError(
+            f"{error}; kept the {summary.landed} file(s) landed before the failure — "
+            "run the same ingest again to resume"
+        )
+    log.info(
+        "landed %d file(s) (%d resumed), skipped %d already landed, new cohorts %s",
+        summary.landed,
+        summary.resumed,
+        summary.skipped,
+        ", ".join(new_cohorts) or "none",
+    )
+    return summary
+
+
+def _one_line(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+
+
+def _run_pool(
+    root: Path,
+    src: Source,
+    planned: Sequence[tuple[PlanItem, SourceObject, bool]],
+    versions: dict[tuple[str, str], list[ManifestEntry]],
+    workers: int,
+    advance: Callable[[int], None],
+) -> tuple[list[ManifestEntry], int, int, str | None]:
+    """Download in parallel; record landed files in the manifest every few seconds and at the end.
+    The first failure stops new downloads (running ones finish) and is returned as one line."""
+    landed: list[ManifestEntry] = []
+    pending: list[ManifestEntry] = []
+    duplicates = resumed = failures = 0
+    first_error: str | None = None
+    last_flush = time.monotonic()
+    position: dict[tuple[str, str], int] = {(i.kind, i.name): n for n, (i, _, _) in enumerate(planned)}
+
+    def order(entry: ManifestEntry) -> int:  # each batch is recorded in plan (name) order
+        return position[(entry.kind, entry.name)]
+
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="land")
+    try:
+        futures: set[Future[_Landed]] = {
+            pool.submit(_land_one, root, src, item, obj, resume, versions.get((item.kind, item.name), []))
+            for item, obj, resume in planned
+        }
+        while futures:
+            done, futures = wait(futures, return_when=FIRST_COMPLETED)
+            for fut in done:
+                if fut.cancelled():
+                    continue
+                exc = fut.exception()
+                if exc is not None:
+                    failures += 1
+                    if first_error is None:
+                        first_error = _one_line(exc)
+                        for other in futures:
+                            other.cancel()
+                    continue
+                result = fut.result()
+                resumed += int(result.resumed)
+                if result.entry is None:
+                    duplicates += 1
+                else:
+                    landed.append(result.entry)
+                    pending.append(result.entry)
+                advance(1)
+            if pending and (len(pending) >= _FLUSH_FILES or time.monotonic() - last_flush > _FLUSH_SECONDS):
+                record(root, sorted(pending, key=order))
+                pending, last_flush = [], time.monotonic()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        if pending:
+            record(root, sorted(pending, key=order))
+    if first_error is not None and failures > 1:
+        first_error += f" (and {failures - 1} more failed read(s))"
+    return landed, duplicates, resumed, first_error

@@ -1,0 +1,137 @@
+"""The Bronze manifest (`bronze/_metadata/manifest.json`): one entry per landed file version.
+
+Writers (`ingest`, `watch`) update it read-modify-write under a short file lock, so two writers never
+lose each other's entries; the file itself is always replaced atomically, so readers never see half of it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from scribe_lakehouse.errors import LockedError
+
+Kind = Literal["fhir", "dicom", "csv", "dna"]
+KINDS: tuple[Kind, ...] = ("fhir", "dicom", "csv", "dna")
+KIND_SUFFIX: dict[Kind, str] = {"fhir": ".json", "dicom": ".dcm", "csv": ".csv", "dna": ".csv"}
+MANIFEST = "bronze/_metadata/manifest.json"
+METADATA = "bronze/_metadata"
+REFERENCE_PREFIXES = ("organizations", "practitioners", "hospitalInformation", "practitionerInformation")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    """One landed file version. `source` is where the bytes came from (an s3:// URL or a local path);
+    `etag` is the object's S3 ETag when it came from S3."""
+
+    name: str
+    kind: str
+    cohort: str | None
+    path: str
+    bytes: int
+    sha256: str
+    landed_at: str
+    source: str
+    etag: str | None = None
+
+    @property
+    def is_reference_bundle(self) -> bool:
+        return self.kind == "fhir" and is_reference_name(self.name)
+
+
+def is_reference_name(name: str) -> bool:
+    """organizations.json / practitioners.json (and other Synthea versions' hospital/practitioner files)."""
+    return name.startswith(REFERENCE_PREFIXES)
+
+
+@dataclass
+class Manifest:
+    """The Bronze manifest: every landed file version, in landing order."""
+
+    entries: list[ManifestEntry] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, root: Path) -> Manifest:
+        path = root / MANIFEST
+        if not path.exists():
+            return cls()
+        data = json.loads(path.read_text("utf-8"))
+        return cls([ManifestEntry(**e) for e in data["files"]])
+
+    def save(self, root: Path) -> None:
+        path = root / MANIFEST
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".json.tmp")
+        body = {"manifest_version": 1, "files": [asdict(e) for e in self.entries]}
+        tmp.write_text(json.dumps(body, indent=1) + "\n", "utf-8")
+        os.replace(tmp, path)
+
+    def cohorts(self) -> list[str]:
+        seen = dict.fromkeys(e.cohort for e in self.entries if e.cohort)
+        return sorted((c for c in seen if c), key=cohort_order)
+
+    def fhir(self, cohorts: Sequence[str] | None = None) -> list[ManifestEntry]:
+        return [e for e in self.entries if e.kind == "fhir" and (not cohorts or e.cohort in cohorts)]
+
+    def by_path(self) -> dict[str, ManifestEntry]:
+        return {e.path: e for e in self.entries}
+
+    def upsert(self, entries: Iterable[ManifestEntry]) -> None:
+        """Add entries; an entry for a path already listed replaces that one in place."""
+        index = {e.path: i for i, e in enumerate(self.entries)}
+        for entry in entries:
+            at = index.get(entry.path)
+            if at is None:
+                index[entry.path] = len(self.entries)
+                self.entries.append(entry)
+            else:
+                self.entries[at] = entry
+
+
+def cohort_order(label: str) -> tuple[int, str]:
+    return (len(label), label)
+
+
+@contextmanager
+def _flock(path: Path, *, wait: bool, busy: str) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise LockedError(busy) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def manifest_lock(root: Path) -> Iterator[None]:
+    """Held only for one read-modify-write of the manifest (blocking, short)."""
+    with _flock(root / METADATA / ".manifest.lock", wait=True, busy=""):
+        yield
+
+
+@contextmanager
+def landing_lock(root: Path) -> Iterator[None]:
+    """Held for a whole `ingest`: two landings into one root would deal the same cohort labels."""
+    busy = "another ingest is landing into this lakehouse root; wait for it to finish and retry"
+    with _flock(root / METADATA / ".landing.lock", wait=False, busy=busy):
+        yield
+
+
+def record(root: Path, entries: Sequence[ManifestEntry]) -> Manifest:
+    """Merge `entries` into the manifest on disk (by path) under the manifest lock; returns the result."""
+    with manifest_lock(root):
+        manifest = Manifest.load(root)
+        if entries:
+            manifest.upsert(entries)
+            manifest.save(root)
+        return manifest
