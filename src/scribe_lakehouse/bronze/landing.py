@@ -205,7 +205,10 @@ def land(
         landed, duplicates, resumed, error = _run_pool(root, src, planned, versions, workers, advance)
         if error is None:
             save_plan(root, leftover)
-    new_cohorts = tuple(sorted({e.cohort for e in landed if e.kind == "fhir" and e.cohort}, key=cohort_order))
+    # cohorts that received files in this run (an interrupted landing's files count when adopted here)
+    new_cohorts = tuple(
+        sorted({e.cohort for e in (*adopted, *landed) if e.kind == "fhir" and e.cohort}, key=cohort_order)
+    )
     summary = LandingSummary(
         landed=len(landed) + len(adopted),
         skipped=skipped + duplicates,
