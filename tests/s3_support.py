@@ -7,6 +7,7 @@ test can interrupt a download at a known point, then drop the connection or let 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -191,10 +192,8 @@ class FaultProxy:
         self._release.set()
         for sock in [self._listener, *self._sockets]:
             if sock is not None:
-                try:
+                with contextlib.suppress(OSError):
                     sock.close()
-                except OSError:
-                    pass
 
     def _accept(self) -> None:
         assert self._listener is not None
@@ -264,11 +263,7 @@ class FaultProxy:
 
 def _close(*socks: socket.socket) -> None:
     for sock in socks:
-        try:
+        with contextlib.suppress(OSError):
             sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-        try:
+        with contextlib.suppress(OSError):
             sock.close()
-        except OSError:
-            pass

@@ -17,8 +17,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
-from s3_support import FaultProxy, MotoServer, put_raw, seed, start_moto, wait_for
 
+from s3_support import FaultProxy, MotoServer, put_raw, seed, start_moto, wait_for
 from scribe_lakehouse.bronze.landing import Manifest, land
 from scribe_lakehouse.bronze.plan import PLAN
 from scribe_lakehouse.local.pipeline import run, table_arrow
@@ -120,9 +120,8 @@ def test_full_ingest_then_rerun_fetches_nothing(corpus: Corpus, tmp_path: Path) 
             "--with-dicom", "--with-csv", "--with-dna", "--json",
         )  # fmt: skip
         assert first.returncode == 0, first.stderr[-3000:]
-        expected = {
-            f"{kind}/{name}": data for kind in ("fhir", "dicom", "csv", "dna") for name, data in corpus.files(kind).items()
-        }
+        kinds = ("fhir", "dicom", "csv", "dna")
+        expected = {f"{k}/{name}": data for k in kinds for name, data in corpus.files(k).items()}
         summary = json.loads(first.stdout)
         assert summary["landed"] == len(expected) and summary["rejected"] == 0
         assert summary["cohorts"] == ["A", "B", "C"]
@@ -183,7 +182,8 @@ def test_max_files_lands_n_patients_plus_reference_bundles(corpus: Corpus, tmp_p
     assert result.returncode == 0, result.stderr[-3000:]
     fhir = sorted(corpus.files("fhir"))
     patients = [n for n in fhir if n not in {"organizations.json", "practitioners.json"}]
-    expected = {f"fhir/{n}": corpus.files("fhir")[n] for n in [*patients[:2], "organizations.json", "practitioners.json"]}
+    chosen = [*patients[:2], "organizations.json", "practitioners.json"]
+    expected = {f"fhir/{n}": corpus.files("fhir")[n] for n in chosen}
     expected |= {f"dna/{n}": corpus.files("dna")[n] for n in sorted(corpus.files("dna"))[:2]}
     assert json.loads(result.stdout)["landed"] == 6
     assert_manifest_matches(root, expected, PREFIX)
@@ -207,7 +207,8 @@ def test_unsafe_keys_are_rejected_and_counted(corpus: Corpus, tmp_path: Path) ->
     put_raw(corpus.server, BUCKET, {f"{prefix}/{k}": bundle for k in [*UNSAFE_KEYS, "fhir/good.json"]})
     put_raw(corpus.server, BUCKET, {f"{prefix}/fhir/Jose\u0301.json": bundle + b" "})
     root = tmp_path / "inner" / "lh"
-    result = cli(corpus.server.url, "ingest", "--root", str(root), "--source", f"s3://{BUCKET}/{prefix}", "--json")
+    source = f"s3://{BUCKET}/{prefix}"
+    result = cli(corpus.server.url, "ingest", "--root", str(root), "--source", source, "--json")
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert (summary["landed"], summary["rejected"]) == (2, len(UNSAFE_KEYS))
@@ -217,7 +218,8 @@ def test_unsafe_keys_are_rejected_and_counted(corpus: Corpus, tmp_path: Path) ->
     # nothing was written outside the root, and nothing inside it but Bronze
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and root not in p.parents]
     assert outside == []
-    assert {p.name for p in root.rglob("*.json") if "_metadata" not in p.parts} == {"good.json", "Jos\u00e9.json"}
+    landed = {p.name for p in root.rglob("*.json") if "_metadata" not in p.parts}
+    assert landed == {"good.json", "Jos\u00e9.json"}
 
 
 def assert_manifest_matches_any_source(root: Path, expected: dict[str, bytes]) -> None:
