@@ -187,6 +187,9 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.watch import watch as _watch  # noqa: E402
+
+cli.add_command(_watch)
 
 
 def main() -> None:

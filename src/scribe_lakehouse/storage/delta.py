@@ -60,6 +60,13 @@ def read_arrow(uri: str, *, columns: Sequence[str] | None = None) -> pa.Table:
     return DeltaTable(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
 
 
+def read_frame(uri: str, *, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The current snapshot as a Polars frame, read by Polars' own Parquet reader. Used where a process
+    may exit right after the read: a pyarrow dataset scan (read_arrow) whose thread pool is still winding
+    down at interpreter exit can abort the process ("terminate called without an active exception")."""
+    return pl.read_delta(uri, columns=list(columns) if columns is not None else None)
+
+
 def read_keys(uri: str, key: str, keys: pa.Array | pa.ChunkedArray, columns: Sequence[str]) -> pl.DataFrame:
     """Target rows whose `key` is in `keys` (only `columns`). Filtered after the scan: pyarrow's dataset
     filter fails on files delta-rs MERGE wrote with string_view columns."""
