@@ -251,9 +251,13 @@ def _parts(root: Path) -> list[Path]:
     return sorted((root / "bronze").rglob("*.part"))
 
 
-def test_interrupted_ingest_resumes_without_refetching(corpus: Corpus, tmp_path: Path) -> None:
+@pytest.mark.parametrize("watch_between", [False, True], ids=["resume", "watch-then-resume"])
+def test_interrupted_ingest_resumes_without_refetching(
+    corpus: Corpus, tmp_path: Path, watch_between: bool
+) -> None:
     """Kill the ingest while one large object is half-way through: the next run fetches nothing twice
-    (only the missing tail of that object, by a ranged read), misses nothing, and every file is intact."""
+    (only the missing tail of that object, by a ranged read), misses nothing, and every file is intact —
+    also when `watch` registered the files the killed ingest had not recorded yet."""
     root = tmp_path / "lh"
     stall_key, size = _largest_bundle(corpus)
     expected = {f"{k}/{n}": d for k in ("fhir", "dna") for n, d in corpus.files(k).items()}
@@ -274,6 +278,15 @@ def test_interrupted_ingest_resumes_without_refetching(corpus: Corpus, tmp_path:
     assert (root / PLAN).exists()
     first_run = Counter(r.path for r in proxy.object_gets(BUCKET))
     assert set(first_run.values()) == {1} and len(first_run) == len(expected)
+
+    if watch_between:
+        watched = subprocess.run(
+            [sys.executable, "-m", "scribe_lakehouse", "watch", "--root", str(root), "--once",
+             "--settle", "0", "--no-gold", "--json"],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert watched.returncode == 0, watched.stderr[-3000:]
+        assert json.loads(watched.stdout)["files_parsed"] >= 1
 
     mark = len(proxy.requests)
     resumed = subprocess.run(

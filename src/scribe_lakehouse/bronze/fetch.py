@@ -7,17 +7,16 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from scribe_lakehouse.bronze.names import is_md5_etag
 from scribe_lakehouse.bronze.sources import Source, SourceObject
 from scribe_lakehouse.errors import SourceError
 from scribe_lakehouse.redaction import ref
 
 log = logging.getLogger(__name__)
 
-_MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 _MAX_RESUMES = 3  # ranged re-reads within one run after a stream broke having delivered bytes
 
 
@@ -51,7 +50,7 @@ def fetch(source: Source, obj: SourceObject, dest: Path, *, resume: bool) -> Fet
     if not resume or offset > obj.size or obj.etag is None:
         offset = 0
     sha = hashlib.sha256()
-    md5 = hashlib.md5(usedforsecurity=False) if obj.etag and _MD5_ETAG.fullmatch(obj.etag) else None
+    md5 = hashlib.md5(usedforsecurity=False) if obj.etag and is_md5_etag(obj.etag) else None
     resumed_from = offset
     if offset:
         _hash_existing(part, *(h for h in (sha, md5) if h is not None))

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import string
 import unicodedata
 from pathlib import Path
 
 from scribe_lakehouse.errors import InputError, ReasonCode
 
+_MD5_ETAG = re.compile(r"[0-9a-f]{32}")
 _MAX_NAME_BYTES = 240  # leaves room for "~<sha12>" and ".part" under the usual 255-byte limit
 
 
@@ -53,3 +55,16 @@ def sha256_file(path: Path) -> str:
 def versioned_name(name: str, sha256: str) -> str:
     stem, dot, ext = name.rpartition(".")
     return f"{stem}~{sha256[:12]}{dot}{ext}" if dot else f"{name}~{sha256[:12]}"
+
+
+def md5_file(path: Path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def is_md5_etag(etag: str) -> bool:
+    """A single-part S3 object's ETag is the MD5 of its bytes (multipart ETags end in -<parts>)."""
+    return _MD5_ETAG.fullmatch(etag) is not None

@@ -11,11 +11,11 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path, PurePosixPath
 
 from scribe_lakehouse.bronze.manifest import Kind, Manifest, ManifestEntry, record
-from scribe_lakehouse.bronze.names import cohort_label, sha256_file, versioned_name
+from scribe_lakehouse.bronze.names import cohort_label, is_md5_etag, md5_file, sha256_file, versioned_name
 from scribe_lakehouse.bronze.sources import SourceObject
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,11 @@ def adopt(root: Path, plan: Sequence[PlanItem]) -> list[ManifestEntry]:
         else:  # a new version of a name landed before: it was renamed to name~<sha12>.ext
             stem, dot, ext = base.name.rpartition(".")
             candidates = sorted(base.parent.glob(f"{stem}~????????????{dot}{ext}")) if dot else []
+        prior = known.get(item.path)
+        if prior is not None and prior.etag is None and _is_our_copy(base, item):
+            # registered meanwhile by `watch` as a placed file: it is this object, so record where from
+            found.append(replace(prior, source=item.url, etag=item.etag))
+            continue
         for path in candidates:
             rel = str(path.relative_to(root))
             if rel in known or not path.is_file() or path.is_symlink() or path.stat().st_size != item.bytes:
@@ -86,6 +91,13 @@ def adopt(root: Path, plan: Sequence[PlanItem]) -> list[ManifestEntry]:
         record(root, found)
         log.info("recorded %d file(s) an interrupted landing had already written", len(found))
     return found
+
+
+def _is_our_copy(path: Path, item: PlanItem) -> bool:
+    """The file at `path` holds exactly the planned object (checked against its MD5 ETag)."""
+    if item.etag is None or not is_md5_etag(item.etag) or not path.is_file() or path.is_symlink():
+        return False
+    return path.stat().st_size == item.bytes and md5_file(path) == item.etag
 
 
 def _new_labels(count: int, used: set[str]) -> list[str]:
