@@ -141,9 +141,6 @@ class S3Source:
     def url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
-    def _where(self) -> str:
-        return self.url + (f" at {self.endpoint}" if self.endpoint else "")
-
     def _list_prefix(self, prefix: str, *, flat: bool) -> list[dict[str, Any]]:
         paginator = self._client.get_paginator("list_objects_v2")
         args: dict[str, Any] = {"Bucket": self.bucket, "Prefix": prefix}
@@ -198,7 +195,12 @@ class S3Source:
 
     def _error(self, exc: Exception, doing: str) -> SourceError:
         """One clear line for what went wrong; connection problems are transient."""
-        from botocore.exceptions import BotoCoreError, ClientError
+        from botocore.exceptions import (
+            BotoCoreError,
+            ClientError,
+            ConnectTimeoutError,
+            EndpointConnectionError,
+        )
 
         if isinstance(exc, ClientError):
             err = exc.response.get("Error", {})
@@ -209,14 +211,19 @@ class S3Source:
                     f"S3 denied anonymous access (403) {doing}: the object or bucket is not public-read"
                 )
             if code in {"NoSuchBucket"}:
-                return SourceError(f"bucket {self.bucket} does not exist ({self._where()})")
+                return SourceError(f"bucket {self.bucket} does not exist (listing {self.url})")
             if status == 412 or code == "PreconditionFailed":
                 return SourceError(f"an object changed while {doing}; re-run ingest to land the new version")
             if code in {"NoSuchKey", "404"}:
                 return SourceError(f"an object disappeared while {doing}; re-run ingest")
             return SourceError(f"S3 error {code or status} {doing}")
+        endpoint = f" at {self.endpoint}" if self.endpoint else ""
+        if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):
+            return SourceError(
+                f"cannot reach S3{endpoint} {doing}: check the network (or AWS_ENDPOINT_URL)", transient=True
+            )
         if isinstance(exc, BotoCoreError | OSError):
-            return SourceError(f"lost the connection to S3 ({self._where()}) {doing}", transient=True)
+            return SourceError(f"lost the connection to S3{endpoint} {doing}", transient=True)
         return SourceError(f"{type(exc).__name__} {doing}")
 
 
