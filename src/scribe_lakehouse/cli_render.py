@@ -68,9 +68,11 @@ def print_generate(summary: GenerateSummary) -> None:
 
 def print_landing(summary: LandingSummary) -> None:
     cohorts = ", ".join(summary.cohorts) or "none"
+    resumed = f", {summary.resumed} resumed from an interrupted landing" if summary.resumed else ""
+    source = f" from {summary.source}" if summary.source else ""
     console().print(
-        f"Landed {summary.landed} file(s) ({summary.bytes / 1e6:.1f} MB) into cohorts {cohorts}; "
-        f"{summary.skipped} already landed, {summary.rejected} rejected."
+        f"Landed {summary.landed} file(s) ({summary.bytes / 1e6:.1f} MB){source} into cohorts {cohorts}; "
+        f"{summary.skipped} already landed, {summary.rejected} rejected{resumed}."
     )
 
 

@@ -137,3 +137,11 @@ def test_local_landing_adopts_files_an_interrupted_landing_wrote(tmp_path: Path)
         (e.name, e.cohort, e.path, e.sha256) for e in [manifest.entries[0], *lost]
     ]
     assert not (root / PLAN).exists()
+
+
+def test_a_source_with_nothing_to_land_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "README.md").write_text("not data")
+    with pytest.raises(ConfigError, match="no files to land"):
+        land(tmp_path / "empty", tmp_path / "lh")
+    assert not (tmp_path / "lh" / "bronze" / "_metadata" / "manifest.json").exists()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,9 +42,12 @@ def _hash_existing(path: Path, *hashes: hashlib._Hash) -> None:
                 h.update(chunk)
 
 
-def fetch(source: Source, obj: SourceObject, dest: Path, *, resume: bool) -> Fetched:
+def fetch(
+    source: Source, obj: SourceObject, dest: Path, *, resume: bool, stop: threading.Event | None = None
+) -> Fetched:
     """Read `obj` into `<dest>.part` and verify it. `resume` says an existing part holds a prefix of
-    this very object version (same ETag); otherwise any old part is discarded."""
+    this very object version (same ETag); otherwise any old part is discarded. When `stop` is set the
+    read ends at the next chunk with what arrived kept in the part."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = part_path(dest)
     offset = part.stat().st_size if part.exists() else 0
@@ -63,6 +67,8 @@ def fetch(source: Source, obj: SourceObject, dest: Path, *, resume: bool) -> Fet
             start = offset
             try:
                 for chunk in source.read(obj, offset=offset):
+                    if stop is not None and stop.is_set():
+                        raise SourceError("landing interrupted")
                     fh.write(chunk)
                     sha.update(chunk)
                     if md5 is not None:

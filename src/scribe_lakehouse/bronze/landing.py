@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -75,11 +76,15 @@ def _select(
     """Listed objects with their safe local names (sorted by name per kind), and how many were rejected.
     `max_files` caps each kind; FHIR reference bundles are always kept (bundles need them)."""
     selected: list[tuple[SourceObject, str]] = []
-    rejected = 0
+    rejected = listed = 0
     for kind in kinds:
         named: list[tuple[SourceObject, str]] = []
         seen: set[str] = set()
-        for obj in source.list(kind):
+        objects = source.list(kind)
+        listed += len(objects)
+        if not objects:
+            log.warning("no %s files under %s", kind, source.url)
+        for obj in objects:
             try:
                 name = safe_name(obj.relative)
             except InputError:
@@ -97,6 +102,11 @@ def _select(
             keep = {id(p) for p in refs + others[:max_files]}
             named = [p for p in named if id(p) in keep]
         selected.extend(named)
+    if not listed:
+        raise ConfigError(
+            f"no files to land under {source.url}: expected fhir/ (bundles), dicom/, csv/ or dna/ there, "
+            "or a folder of bundles"
+        )
     return selected, rejected
 
 
@@ -125,9 +135,10 @@ def _land_one(
     obj: SourceObject,
     resume: bool,
     prior: Sequence[ManifestEntry],
+    stop: threading.Event,
 ) -> _Landed:
     base = root / item.path
-    fetched: Fetched = fetch(source, obj, base, resume=resume)
+    fetched: Fetched = fetch(source, obj, base, resume=resume, stop=stop)
     if fetched.sha256 in {p.sha256 for p in prior}:
         fetched.part.unlink()
         return _Landed(None, fetched.resumed_from > 0)
@@ -257,10 +268,13 @@ def _run_pool(
     def order(entry: ManifestEntry) -> int:  # each batch is recorded in plan (name) order
         return position[(entry.kind, entry.name)]
 
+    stop = threading.Event()  # set on Ctrl-C: running downloads stop at their next chunk (parts kept)
     pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="land")
     try:
         futures: set[Future[_Landed]] = {
-            pool.submit(_land_one, root, src, item, obj, resume, versions.get((item.kind, item.name), []))
+            pool.submit(
+                _land_one, root, src, item, obj, resume, versions.get((item.kind, item.name), []), stop
+            )
             for item, obj, resume in planned
         }
         while futures:
@@ -287,6 +301,9 @@ def _run_pool(
             if pending and (len(pending) >= _FLUSH_FILES or time.monotonic() - last_flush > _FLUSH_SECONDS):
                 record(root, sorted(pending, key=order))
                 pending, last_flush = [], time.monotonic()
+    except BaseException:
+        stop.set()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         if pending:
