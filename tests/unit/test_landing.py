@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from scribe_lakehouse.bronze.landing import Manifest, cohort_label, land, safe_name
-from scribe_lakehouse.errors import InputError
+from scribe_lakehouse.errors import ConfigError, InputError
 
 
 def _source(tmp: Path, names: list[str]) -> Path:
@@ -78,3 +78,69 @@ def test_flat_source_folder(tmp_path: Path) -> None:
     (flat / "LICENSE").write_text("text")
     summary = land(flat, tmp_path / "lh")
     assert summary.landed == 1
+
+
+def test_reverting_to_an_older_content_lands_again_beside_the_others(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "dicom").mkdir(parents=True)
+    dcm = src / "dicom" / "a.dcm"  # DICOM has no cohorts: every version lands in one folder
+    root = tmp_path / "lh"
+    for content in (b"one", b"two", b"one", b"two"):  # back to an earlier content is a change too
+        dcm.write_bytes(content)
+        assert land(src, root, kinds=["dicom"]).landed == 1
+    assert land(src, root, kinds=["dicom"]).skipped == 1  # unchanged since the latest landing
+    entries = Manifest.load(root).entries
+    one, two = entries[0].sha256[:12], entries[1].sha256[:12]
+    assert [e.path for e in entries] == [
+        "bronze/dicom/a.dcm",
+        f"bronze/dicom/a~{two}.dcm",
+        f"bronze/dicom/a~{one}.dcm",
+        f"bronze/dicom/a~{two}-2.dcm",
+    ]
+
+
+def test_an_unrecorded_copy_with_the_same_bytes_is_recorded_not_duplicated(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json", "b.json"])
+    root = tmp_path / "lh"
+    (root / "bronze/fhir/cohort=A").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=A/a.json").write_bytes((src / "fhir/a.json").read_bytes())
+    (root / "bronze/fhir/cohort=B").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=B/b.json.part").write_bytes(b'{"resourceT')  # a stale half copy
+    summary = land(src, root, cohorts=2)
+    assert summary.landed == 2 and summary.cohorts == ("A", "B")
+    assert [e.path for e in Manifest.load(root).entries] == [
+        "bronze/fhir/cohort=A/a.json",
+        "bronze/fhir/cohort=B/b.json",
+    ]
+    assert not list(root.rglob("*.part"))
+
+
+def test_an_unrecorded_file_with_other_bytes_is_never_overwritten(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json"])
+    root = tmp_path / "lh"
+    placed = root / "bronze/fhir/cohort=A/a.json"
+    placed.parent.mkdir(parents=True)
+    placed.write_text('{"placed": "by hand"}')
+    land(src, root, cohorts=1)
+    assert placed.read_text() == '{"placed": "by hand"}'
+    [entry] = Manifest.load(root).entries
+    assert entry.path.startswith("bronze/fhir/cohort=A/a~")
+    assert (root / entry.path).read_bytes() == (src / "fhir/a.json").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "bad", ["/etc/passwd", "bronze/../x.json", "silver/patient/x.json", "bronze/fhir/.."]
+)
+def test_an_escaping_manifest_is_refused(tmp_path: Path, bad: str) -> None:
+    src = _source(tmp_path, ["a.json"])
+    root = tmp_path / "lh"
+    land(src, root)
+    path = root / "bronze/_metadata/manifest.json"
+    body = json.loads(path.read_text())
+    body["files"][0]["path"] = bad
+    path.write_text(json.dumps(body))
+    with pytest.raises(ConfigError, match="points outside bronze/"):
+        Manifest.load(root)
+    path.write_text(json.dumps(body)[:20])
+    with pytest.raises(ConfigError, match="is not valid"):
+        Manifest.load(root)

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +35,7 @@ from scribe_lakehouse.bronze.manifest import (
     landing_lock,
     record,
 )
-from scribe_lakehouse.bronze.names import cohort_label, safe_name, sha256_file, versioned_name
+from scribe_lakehouse.bronze.names import cohort_label, is_md5_etag, md5_file, safe_name, sha256_file
 from scribe_lakehouse.bronze.plan import PlanItem, adopt, destinations, load_plan, now_iso, save_plan
 from scribe_lakehouse.bronze.sources import S3Source, Source, SourceObject, open_source
 from scribe_lakehouse.errors import ConfigError, InputError, SourceError
@@ -110,16 +111,21 @@ def _select(
     return selected, rejected
 
 
-def _already_landed(source: Source, obj: SourceObject, prior: Sequence[ManifestEntry]) -> bool:
-    same_size = [p for p in prior if p.bytes == obj.size]
-    if not same_size:
+def _already_landed(root: Path, source: Source, obj: SourceObject, latest: ManifestEntry | None) -> bool:
+    """Same bytes as the latest landed version of this name: same size, and the same ETag (S3), the
+    same MD5 as the Bronze copy (S3 object against a file landed without an ETag), or the same sha256
+    (local source). Reverting to an older version's bytes is a change and lands again."""
+    if latest is None or latest.bytes != obj.size:
         return False
     if obj.etag is not None:
-        return any(p.etag == obj.etag for p in same_size)
+        if latest.etag is not None:
+            return latest.etag == obj.etag
+        copy = root / latest.path
+        return is_md5_etag(obj.etag) and copy.is_file() and md5_file(copy) == obj.etag
     digest = hashlib.sha256()
     for chunk in source.read(obj):
         digest.update(chunk)
-    return digest.hexdigest() in {p.sha256 for p in same_size}
+    return digest.hexdigest() == latest.sha256
 
 
 @dataclass(frozen=True)
@@ -128,28 +134,52 @@ class _Landed:
     resumed: bool
 
 
+def _destination(root: Path, base: Path, name: str, sha256: str, taken: AbstractSet[str]) -> Path | None:
+    """Where verified bytes go: the planned path, or — when a landed version holds it, or an unrecorded
+    file with other bytes sits there (say, one placed for `watch`) — `name~<sha12>` (then
+    `~<sha12>-2`, …). None: an unrecorded file at the planned path already holds these very bytes (left
+    by a landing that died before recording it), so it is recorded as it is."""
+    if base.relative_to(root).as_posix() not in taken:
+        if not base.exists():
+            return base
+        if not base.is_symlink() and sha256_file(base) == sha256:
+            return None
+    stem, dot, ext = name.rpartition(".")
+    stem, dot, ext = (stem, dot, ext) if dot else (name, "", "")
+    tag, n = sha256[:12], 1
+    dest = base.with_name(f"{stem}~{tag}{dot}{ext}")
+    while dest.relative_to(root).as_posix() in taken or dest.exists():
+        n += 1
+        dest = base.with_name(f"{stem}~{tag}-{n}{dot}{ext}")
+    return dest
+
+
 def _land_one(
     root: Path,
     source: Source,
     item: PlanItem,
     obj: SourceObject,
     resume: bool,
-    prior: Sequence[ManifestEntry],
+    latest: ManifestEntry | None,
+    taken: AbstractSet[str],
     stop: threading.Event,
 ) -> _Landed:
     base = root / item.path
     fetched: Fetched = fetch(source, obj, base, resume=resume, stop=stop)
-    if fetched.sha256 in {p.sha256 for p in prior}:
+    if latest is not None and fetched.sha256 == latest.sha256:
         fetched.part.unlink()
         return _Landed(None, fetched.resumed_from > 0)
-    taken = any(p.path == item.path for p in prior) or base.exists()
-    dest = base.with_name(versioned_name(item.name, fetched.sha256)) if taken else base
-    commit(fetched, dest)
+    dest = _destination(root, base, item.name, fetched.sha256, taken)
+    if dest is None:
+        fetched.part.unlink()
+        dest = base
+    else:
+        commit(fetched, dest)
     entry = ManifestEntry(
         name=item.name,
         kind=item.kind,
         cohort=item.cohort,
-        path=str(dest.relative_to(root)),
+        path=dest.relative_to(root).as_posix(),
         bytes=fetched.bytes,
         sha256=fetched.sha256,
         landed_at=now_iso(),
@@ -196,13 +226,12 @@ def land(
         if rejected:
             log.warning("rejected %d file(s) whose names are not safe local names", rejected)
         start("Landing files", len(selected))
-        versions: dict[tuple[str, str], list[ManifestEntry]] = {}
-        for e in manifest.entries:
-            versions.setdefault((e.kind, e.name), []).append(e)
+        latest = {(e.kind, e.name): e for e in manifest.entries}  # the latest version of each name
+        taken = frozenset(e.path for e in manifest.entries)
         todo: list[tuple[SourceObject, str]] = []
         skipped = 0
         for obj, name in selected:
-            if _already_landed(src, obj, versions.get((obj.kind, name), [])):
+            if _already_landed(root, src, obj, latest.get((obj.kind, name))):
                 skipped += 1
                 advance(1)
             else:
@@ -213,7 +242,7 @@ def land(
         leftover = [i for i in old_plan if (i.kind, i.name) not in in_plan and i.path not in done_paths]
         save_plan(root, [i for i, _, _ in planned] + leftover)
         log.info("%d file(s) to land, %d already landed", len(planned), skipped)
-        landed, duplicates, resumed, error = _run_pool(root, src, planned, versions, workers, advance)
+        landed, duplicates, resumed, error = _run_pool(root, src, planned, latest, taken, workers, advance)
         if error is None:
             save_plan(root, leftover)
     # cohorts that received files in this run (an interrupted landing's files count when adopted here)
@@ -252,7 +281,8 @@ def _run_pool(
     root: Path,
     src: Source,
     planned: Sequence[tuple[PlanItem, SourceObject, bool]],
-    versions: dict[tuple[str, str], list[ManifestEntry]],
+    latest: dict[tuple[str, str], ManifestEntry],
+    taken: AbstractSet[str],
     workers: int,
     advance: Callable[[int], None],
 ) -> tuple[list[ManifestEntry], int, int, str | None]:
@@ -273,7 +303,7 @@ def _run_pool(
     try:
         futures: set[Future[_Landed]] = {
             pool.submit(
-                _land_one, root, src, item, obj, resume, versions.get((item.kind, item.name), []), stop
+                _land_one, root, src, item, obj, resume, latest.get((item.kind, item.name)), taken, stop
             )
             for item, obj, resume in planned
         }

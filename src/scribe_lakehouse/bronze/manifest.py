@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from scribe_lakehouse.errors import LockedError
+from scribe_lakehouse.bronze.names import safe_name
+from scribe_lakehouse.errors import ConfigError, InputError, LockedError
 
 Kind = Literal["fhir", "dicom", "csv", "dna"]
 KINDS: tuple[Kind, ...] = ("fhir", "dicom", "csv", "dna")
@@ -58,11 +59,25 @@ class Manifest:
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
+        """The manifest under `root` (empty when nothing was landed). One that is not valid, or that
+        names a path outside `bronze/`, is refused: nothing is read or written through it."""
         path = root / MANIFEST
         if not path.exists():
             return cls()
-        data = json.loads(path.read_text("utf-8"))
-        return cls([ManifestEntry(**e) for e in data["files"]])
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            entries = [ManifestEntry(**e) for e in data["files"]]
+        except (ValueError, TypeError, KeyError):
+            raise ConfigError(
+                f"the Bronze manifest ({MANIFEST}) is not valid: restore it from a backup"
+            ) from None
+        for i, entry in enumerate(entries):
+            if not is_safe_bronze_path(entry.path):
+                raise ConfigError(
+                    f"Bronze manifest entry {i} points outside bronze/ (an absolute path or '..'): "
+                    "refusing to read it"
+                )
+        return cls(entries)
 
     def save(self, root: Path) -> None:
         path = root / MANIFEST
@@ -92,6 +107,19 @@ class Manifest:
                 self.entries.append(entry)
             else:
                 self.entries[at] = entry
+
+
+def is_safe_bronze_path(path: str) -> bool:
+    """A manifest path is relative, inside `bronze/`, and made of safe names only."""
+    parts = path.split("/")
+    if len(parts) < 2 or parts[0] != "bronze" or "\\" in path:
+        return False
+    try:
+        for part in parts[1:]:
+            safe_name(part)
+    except InputError:
+        return False
+    return True
 
 
 def cohort_order(label: str) -> tuple[int, str]:
