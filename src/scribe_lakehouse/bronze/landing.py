@@ -2,9 +2,9 @@
 
 Files are listed from a local folder or an S3 prefix (`bronze.sources`), sorted by name and dealt
 round-robin into new cohorts (A, B, C, … then AA, AB, …); a later landing creates new cohorts and never
-moves old files. Resumable: a file already landed with the same name and size and the same ETag (S3) or
-sha256 (local) is skipped without being read; the same name with new bytes lands as a new version beside
-the old. Before downloading, the landing writes its plan (which object goes where) to
+moves old files. Resumable: a file whose latest landed version has the same size and the same ETag (S3;
+nothing is downloaded) or sha256 (local) is skipped; the same name with other bytes lands as a new
+version beside the old (`name~<sha12>.ext`). Before downloading, the landing writes its plan (which object goes where) to
 `bronze/_metadata/landing_plan.json`, so an interrupted landing resumes into the same cohorts, finishes
 half-downloaded `.part` files with a ranged read, and adopts files it had renamed into place but not yet
 recorded — nothing is fetched twice. Source keys become safe local names; unsafe ones are rejected and
