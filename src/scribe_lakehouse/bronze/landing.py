@@ -4,11 +4,11 @@ Files are listed from a local folder or an S3 prefix (`bronze.sources`), sorted 
 round-robin into new cohorts (A, B, C, … then AA, AB, …); a later landing creates new cohorts and never
 moves old files. Resumable: a file whose latest landed version has the same size and the same ETag (S3;
 nothing is downloaded) or sha256 (local) is skipped; the same name with other bytes lands as a new
-version beside the old (`name~<sha12>.ext`). Before downloading, the landing writes its plan (which object goes where) to
-`bronze/_metadata/landing_plan.json`, so an interrupted landing resumes into the same cohorts, finishes
-half-downloaded `.part` files with a ranged read, and adopts files it had renamed into place but not yet
-recorded — nothing is fetched twice. Source keys become safe local names; unsafe ones are rejected and
-counted, never written.
+version beside the old (`name~<sha12>.ext`). Before downloading, the landing writes its plan (which
+object goes where) to `bronze/_metadata/landing_plan.json`, so an interrupted landing resumes into the
+same cohorts, finishes half-downloaded `.part` files with a ranged read, and adopts files it had renamed
+into place but not yet recorded — nothing is fetched twice. Source keys become safe local names; unsafe
+ones are rejected and counted, never written.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from scribe_lakehouse.bronze.plan import PlanItem, adopt, destinations, load_pla
 from scribe_lakehouse.bronze.sources import S3Source, Source, SourceObject, open_source
 from scribe_lakehouse.errors import ConfigError, InputError, SourceError
 from scribe_lakehouse.progress import Progress
+from scribe_lakehouse.redaction import ref
 
 __all__ = [
     "KIND_SUFFIX",
@@ -274,7 +275,12 @@ def land(
 
 
 def _one_line(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, SourceError) else f"{type(exc).__name__}: {exc}"
+    """The error of one file as a line that names no file (paths and keys carry patient names)."""
+    if isinstance(exc, SourceError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot write into Bronze: {exc.strerror or type(exc).__name__} ({ref(exc.filename)})"
+    return f"{type(exc).__name__} while landing a file"
 
 
 def _run_pool(

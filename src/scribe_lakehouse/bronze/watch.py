@@ -130,7 +130,10 @@ class Watcher:
         now = self.clock()
         for path, kind, cohort in self._files():
             rel = path.relative_to(self.root).as_posix()
-            st = path.lstat()
+            try:
+                st = path.lstat()
+            except FileNotFoundError:  # removed since the folder was listed
+                continue
             stat = _Stat(st.st_size, st.st_mtime_ns)
             known = self._known.get(rel)
             if known is not None and known[0] == stat:
@@ -202,12 +205,14 @@ class Watcher:
         updated = 0
         for path, kind, cohort, stat in ready:
             rel = path.relative_to(self.root).as_posix()
-            sha = sha256_file(path)
-            st = path.lstat()
-            if _Stat(st.st_size, st.st_mtime_ns) != stat:  # written to again while hashing: wait more
-                self._candidates.pop(rel, None)
-                continue
             self._candidates.pop(rel, None)
+            try:
+                sha = sha256_file(path)
+                st = path.lstat()
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            if _Stat(st.st_size, st.st_mtime_ns) != stat:  # written to again while hashing: wait more
+                continue
             self._known[rel] = (stat, sha)
             prior = manifest.get(rel)
             if prior is not None and prior.sha256 == sha:
