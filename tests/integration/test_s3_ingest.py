@@ -124,6 +124,7 @@ def test_full_ingest_then_rerun_fetches_nothing(corpus: Corpus, tmp_path: Path) 
         expected = {f"{k}/{name}": data for k in kinds for name, data in corpus.files(k).items()}
         summary = json.loads(first.stdout)
         assert summary["landed"] == len(expected) and summary["rejected"] == 0
+        assert [n for n in expected if n.rsplit("/", 1)[1].rsplit(".", 1)[0] in first.stderr] == []
         assert summary["cohorts"] == ["A", "B", "C"]
         assert_manifest_matches(root, expected, PREFIX)
         manifest = Manifest.load(root)
@@ -367,6 +368,7 @@ def test_server_killed_mid_ingest_gives_one_error_line_and_resumes(corpus: Corpu
     lines = error_lines(stderr)
     assert len(lines) == 1, stderr
     assert "lost the connection to S3" in lines[0] and f"kept the {len(expected) - 1} file(s)" in lines[0]
+    assert [n for n in corpus.files("fhir") if n.rsplit(".", 1)[0] in stderr] == []  # no file is named
     landed = {k: v for k, v in expected.items() if not k.endswith(stall_key.rsplit("/", 1)[1])}
     assert_manifest_matches(root, landed, PREFIX)
     have = _parts(root)[0].stat().st_size
