@@ -8,6 +8,7 @@ therefore commits nothing: no new Delta version and no change rows.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,28 @@ class MergeStats:
     version: int | None
 
 
+def storage_options(uri: str) -> dict[str, str] | None:
+    """Object-store settings for a table URI (None for a local path). On S3 every commit is a
+    conditional put (If-None-Match), so two writers can never both commit one version; a DynamoDB
+    locking provider configured through AWS_S3_LOCKING_PROVIDER is used instead when set. The standard
+    AWS_* variables (endpoint, region, credentials) apply as usual."""
+    if not uri.startswith("s3://"):
+        return None
+    options: dict[str, str] = {}
+    if not os.environ.get("AWS_S3_LOCKING_PROVIDER") and not os.environ.get("AWS_CONDITIONAL_PUT"):
+        options["conditional_put"] = "etag"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+        if endpoint.startswith("http://"):  # a local S3-compatible store
+            options["allow_http"] = "true"
+    return options
+
+
+def _open(uri: str) -> DeltaTable:
+    return DeltaTable(uri, storage_options=storage_options(uri))
+
+
 def exists(uri: str) -> bool:
     return version(uri) is not None
 
@@ -42,7 +65,7 @@ def exists(uri: str) -> bool:
 def version(uri: str) -> int | None:
     """Current Delta version, or None when there is no table at `uri`."""
     try:
-        return int(DeltaTable(uri).version())
+        return int(_open(uri).version())
     except TableNotFoundError:
         return None
 
@@ -51,20 +74,27 @@ def ensure_table(uri: str, schema: pa.Schema, *, cdf: bool = True) -> bool:
     """Create an empty table with `schema` (and Change Data Feed on) unless one exists; True if created."""
     if exists(uri):
         return False
-    write_deltalake(uri, schema.empty_table(), mode="error", configuration=CDF_CONFIG if cdf else None)
+    write_deltalake(
+        uri,
+        schema.empty_table(),
+        mode="error",
+        configuration=CDF_CONFIG if cdf else None,
+        storage_options=storage_options(uri),
+    )
     return True
 
 
 def read_arrow(uri: str, *, columns: Sequence[str] | None = None) -> pa.Table:
     """The current snapshot of a table as Arrow."""
-    return DeltaTable(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
+    return _open(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
 
 
 def read_frame(uri: str, *, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """The current snapshot as a Polars frame, read by Polars' own Parquet reader. Used where a process
     may exit right after the read: a pyarrow dataset scan (read_arrow) whose thread pool is still winding
     down at interpreter exit can abort the process ("terminate called without an active exception")."""
-    return pl.read_delta(uri, columns=list(columns) if columns is not None else None)
+    cols = list(columns) if columns is not None else None
+    return pl.read_delta(uri, columns=cols, storage_options=storage_options(uri))
 
 
 def read_keys(uri: str, key: str, keys: pa.Array | pa.ChunkedArray, columns: Sequence[str]) -> pl.DataFrame:
@@ -81,8 +111,8 @@ def append(uri: str, table: pa.Table) -> int:
     if table.num_rows == 0:
         current = version(uri)
         return -1 if current is None else current
-    write_deltalake(uri, table, mode="append")
-    return int(DeltaTable(uri).version())
+    write_deltalake(uri, table, mode="append", storage_options=storage_options(uri))
+    return int(_open(uri).version())
 
 
 def _row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
@@ -129,7 +159,7 @@ def merge_changed(
     if changed.num_rows == 0 and len(missing) == 0:
         return MergeStats(batch.num_rows, 0, 0, 0, None)
     try:
-        table = DeltaTable(uri)
+        table = _open(uri)
         if changed.num_rows:
             (
                 table.merge(changed, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
@@ -139,7 +169,7 @@ def merge_changed(
             )
         if len(missing):
             keys = ", ".join("'" + str(k).replace("'", "''") + "'" for k in missing.to_pylist())
-            table = DeltaTable(uri)
+            table = _open(uri)
             table.delete(f"{key} IN ({keys})")
     except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
         name = "/".join(uri.rstrip("/").split("/")[-2:])
@@ -150,4 +180,4 @@ def merge_changed(
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:
     """The change data feed from `starting_version` (inclusive)."""
-    return pa.table(DeltaTable(uri).load_cdf(starting_version=starting_version))
+    return pa.table(_open(uri).load_cdf(starting_version=starting_version))
