@@ -187,8 +187,10 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.ui import ui  # noqa: E402
 from scribe_lakehouse.commands.watch import watch as _watch  # noqa: E402
 
+cli.add_command(ui)
 cli.add_command(_watch)
 
 

@@ -104,7 +104,15 @@ def test_fetch_discards_a_part_it_cannot_trust(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["evil\u202egnp.json", "x" * 300 + ".json", "a.json.part", "zero\u200bwidth.json", "\ue000.json"]
+    "bad",
+    [
+        "evil\u202egnp.json",
+        "x" * 300 + ".json",
+        "a.json.part",
+        "zero\u200bwidth.json",
+        "\ue000.json",
+        "b\udcff.json",
+    ],
 )
 def test_more_unsafe_names(bad: str) -> None:
     with pytest.raises(InputError):
@@ -125,6 +133,7 @@ def test_local_landing_adopts_files_an_interrupted_landing_wrote(tmp_path: Path)
     save_plan(
         root,
         [PlanItem("fhir", e.name, e.cohort, e.path, e.bytes, None, str(src / e.name)) for e in lost],
+        start=0,
     )
     manifest.entries = manifest.entries[:1]  # as if the landing died before recording b and c
     manifest.save(root)

@@ -5,10 +5,13 @@ round-robin into new cohorts (A, B, C, … then AA, AB, …); a later landing cr
 moves old files. Resumable: a file whose latest landed version has the same size and the same ETag (S3;
 nothing is downloaded) or sha256 (local) is skipped; the same name with other bytes lands as a new
 version beside the old (`name~<sha12>.ext`). Before downloading, the landing writes its plan (which
-object goes where) to `bronze/_metadata/landing_plan.json`, so an interrupted landing resumes into the
-same cohorts, finishes half-downloaded `.part` files with a ranged read, and adopts files it had renamed
-into place but not yet recorded — nothing is fetched twice. Source keys become safe local names; unsafe
-ones are rejected and counted, never written.
+object goes where) to `bronze/_metadata/landing_plan.json`, so an interrupted landing — even one killed
+by SIGKILL — resumes into the same cohorts, finishes half-downloaded `.part` files with a ranged read
+(S3, same ETag), and adopts files it had renamed into place but not yet recorded: nothing is fetched
+twice. Landed files are recorded every few seconds; when the landing completes, its manifest entries are
+put in name order, so the manifest ends exactly as an uninterrupted landing writes it. A landing holds
+the root's writer lock. Source keys become safe local names; unsafe ones are rejected and counted, never
+written.
 """
 
 from __future__ import annotations
@@ -27,30 +30,37 @@ from scribe_lakehouse.bronze.fetch import Fetched, commit, fetch
 from scribe_lakehouse.bronze.manifest import (
     KIND_SUFFIX,
     MANIFEST,
+    REFERENCE_PREFIXES,
     Kind,
     Manifest,
     ManifestEntry,
     cohort_order,
     is_reference_name,
+    is_safe_bronze_path,
     landing_lock,
+    order_landing,
     record,
 )
 from scribe_lakehouse.bronze.names import cohort_label, is_md5_etag, md5_file, safe_name, sha256_file
 from scribe_lakehouse.bronze.plan import PlanItem, adopt, destinations, load_plan, now_iso, save_plan
 from scribe_lakehouse.bronze.sources import S3Source, Source, SourceObject, open_source
 from scribe_lakehouse.errors import ConfigError, InputError, SourceError
+from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.progress import Progress
 from scribe_lakehouse.redaction import ref
 
 __all__ = [
     "KIND_SUFFIX",
     "MANIFEST",
+    "REFERENCE_PREFIXES",
     "Kind",
     "LandingSummary",
     "Manifest",
     "ManifestEntry",
     "cohort_label",
+    "is_safe_bronze_path",
     "land",
+    "remove_partial_copies",
     "safe_name",
     "sha256_file",
 ]
@@ -74,11 +84,13 @@ class LandingSummary:
 
 def _select(
     source: Source, kinds: Iterable[Kind], max_files: int | None
-) -> tuple[list[tuple[SourceObject, str]], int]:
-    """Listed objects with their safe local names (sorted by name per kind), and how many were rejected.
-    `max_files` caps each kind; FHIR reference bundles are always kept (bundles need them)."""
+) -> tuple[list[tuple[SourceObject, str]], int, int]:
+    """Listed objects with their safe local names (sorted by name per kind); how many were rejected, and
+    how many of those because their name equals an earlier key's after Unicode normalisation (the
+    first key in listing order is kept: one name, one file, so a re-landing never flip-flops between
+    the two). `max_files` caps each kind; FHIR reference bundles are always kept (bundles need them)."""
     selected: list[tuple[SourceObject, str]] = []
-    rejected = listed = 0
+    rejected = twins = listed = 0
     for kind in kinds:
         named: list[tuple[SourceObject, str]] = []
         seen: set[str] = set()
@@ -94,6 +106,7 @@ def _select(
                 continue
             if name in seen:  # two keys that normalise to one local name: keep the first
                 rejected += 1
+                twins += 1
                 continue
             seen.add(name)
             named.append((obj, name))
@@ -109,7 +122,22 @@ def _select(
             f"no files to land under {source.url}: expected fhir/ (bundles), dicom/, csv/ or dna/ there, "
             "or a folder of bundles"
         )
-    return selected, rejected
+    return selected, rejected, twins
+
+
+def remove_partial_copies(root: Path, keep: AbstractSet[str] = frozenset()) -> int:
+    """Delete `.part` files in Bronze except those of planned destinations in `keep` (a resumable
+    download's part). Called under the writer lock, so no landing is writing them. Returns how many."""
+    bronze = root / "bronze"
+    removed = 0
+    if bronze.is_dir():
+        for part in bronze.rglob("*.part"):
+            if part.relative_to(root).as_posix().removesuffix(".part") not in keep:
+                part.unlink(missing_ok=True)
+                removed += 1
+    if removed:
+        log.warning("removed %d partial file(s) no landing can resume", removed)
+    return removed
 
 
 def _already_landed(root: Path, source: Source, obj: SourceObject, latest: ManifestEntry | None) -> bool:
@@ -218,22 +246,32 @@ def land(
     src = open_source(source, workers=workers or 8)
     workers = workers or (8 if isinstance(src, S3Source) else 4)
     start, advance = _progress_fns(progress)
-    with landing_lock(root):
-        old_plan = load_plan(root)
+    with Lakehouse(root).lock(), landing_lock(root):
+        old = load_plan(root)
+        old_plan = list(old.items)
+        remove_partial_copies(root, keep={i.path for i in old_plan})
         adopted = adopt(root, old_plan)
         manifest = Manifest.load(root)
+        # where this landing's entries begin: an interrupted landing's plan remembers where it began
+        begin = old.start if old.start is not None and old_plan else len(manifest.entries) - len(adopted)
         log.info("listing %s", src.url)
-        selected, rejected = _select(src, kinds, max_files)
+        selected, rejected, twins = _select(src, kinds, max_files)
         if rejected:
-            log.warning("rejected %d file(s) whose names are not safe local names", rejected)
+            log.warning(
+                "rejected %d file(s) with unsafe names%s",
+                rejected,
+                f" ({twins} equal to another file's name after Unicode normalisation)" if twins else "",
+            )
         start("Landing files", len(selected))
         latest = {(e.kind, e.name): e for e in manifest.entries}  # the latest version of each name
         taken = frozenset(e.path for e in manifest.entries)
         todo: list[tuple[SourceObject, str]] = []
         skipped = 0
+        adopted_paths = {e.path for e in adopted}
         for obj, name in selected:
-            if _already_landed(root, src, obj, latest.get((obj.kind, name))):
-                skipped += 1
+            prior = latest.get((obj.kind, name))
+            if _already_landed(root, src, obj, prior):
+                skipped += int(prior is not None and prior.path not in adopted_paths)  # adopted: landed
                 advance(1)
             else:
                 todo.append((obj, name))
@@ -241,11 +279,13 @@ def land(
         in_plan = {(i.kind, i.name) for i, _, _ in planned}
         done_paths = {e.path for e in manifest.entries}
         leftover = [i for i in old_plan if (i.kind, i.name) not in in_plan and i.path not in done_paths]
-        save_plan(root, [i for i, _, _ in planned] + leftover)
+        save_plan(root, [i for i, _, _ in planned] + leftover, start=begin)
         log.info("%d file(s) to land, %d already landed", len(planned), skipped)
         landed, duplicates, resumed, error = _run_pool(root, src, planned, latest, taken, workers, advance)
         if error is None:
-            save_plan(root, leftover)
+            order_landing(root, begin)
+            save_plan(root, leftover, start=len(Manifest.load(root).entries))
+            remove_partial_copies(root, keep={i.path for i in leftover})
     # cohorts that received files in this run (an interrupted landing's files count when adopted here)
     new_cohorts = tuple(
         sorted({e.cohort for e in (*adopted, *landed) if e.kind == "fhir" and e.cohort}, key=cohort_order)

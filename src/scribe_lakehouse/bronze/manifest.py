@@ -1,7 +1,8 @@
 """The Bronze manifest (`bronze/_metadata/manifest.json`): one entry per landed file version.
 
-Writers (`ingest`, `watch`) update it read-modify-write under a short file lock, so two writers never
-lose each other's entries; the file itself is always replaced atomically, so readers never see half of it.
+Writers (`ingest`, `watch`, the Dagster sensor) update it read-modify-write under a short file lock, so
+two writers never lose each other's entries; the file itself is always replaced atomically, so readers
+never see half of it.
 """
 
 from __future__ import annotations
@@ -147,19 +148,66 @@ def manifest_lock(root: Path) -> Iterator[None]:
         yield
 
 
+LANDING_LOCK = f"{METADATA}/.landing.lock"
+
+
 @contextmanager
 def landing_lock(root: Path) -> Iterator[None]:
-    """Held for a whole `ingest`: two landings into one root would deal the same cohort labels."""
-    busy = "another ingest is landing into this lakehouse root; wait for it to finish and retry"
-    with _flock(root / METADATA / ".landing.lock", wait=False, busy=busy):
+    """Held by a landing for its whole run, inside the root's writer lock (which is what keeps two
+    landings apart): it only tells `watch` and the Dagster sensor that a landing is running
+    (`landing_running`), so they leave the files it has planned to it. Blocking: its only other holders
+    are those probes, for microseconds."""
+    with _flock(root / LANDING_LOCK, wait=True, busy=""):
         yield
 
 
-def record(root: Path, entries: Sequence[ManifestEntry]) -> Manifest:
-    """Merge `entries` into the manifest on disk (by path) under the manifest lock; returns the result."""
+def landing_running(root: Path) -> bool:
+    """Whether a landing holds `landing_lock` now. False after a landing was killed: the kernel drops a
+    dead process's locks, so an interrupted landing's files count as placed files."""
+    path = root / LANDING_LOCK
+    if not path.exists():
+        return False
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+def record(root: Path, entries: Sequence[ManifestEntry]) -> list[ManifestEntry]:
+    """Merge `entries` into the manifest on disk (by path) under the manifest lock. An entry whose path
+    is already recorded with the same sha256 and source is not written again, so two registrars (`watch`
+    and the Dagster sensor) finding one file register it once. Returns the entries actually written."""
     with manifest_lock(root):
         manifest = Manifest.load(root)
-        if entries:
-            manifest.upsert(entries)
+        known = manifest.by_path()
+        fresh = [
+            e
+            for e in entries
+            if (prior := known.get(e.path)) is None or (prior.sha256, prior.source) != (e.sha256, e.source)
+        ]
+        if fresh:
+            manifest.upsert(fresh)
             manifest.save(root)
-        return manifest
+        return fresh
+
+
+def kind_order(kind: str) -> int:
+    order: dict[str, int] = {k: i for i, k in enumerate(KINDS)}
+    return order.get(kind, len(KINDS))
+
+
+def order_landing(root: Path, start: int) -> None:
+    """Put the entries recorded since `start` (one landing, resumed or not, and anything registered
+    meanwhile) in name order — FHIR first, then DICOM, CSV, DNA — as if it had been written in one go.
+    Position is precedence for duplicate ids (the bundle landed last wins), so it must not depend on
+    which download finished first or where an interrupted landing stopped."""
+    with manifest_lock(root):
+        manifest = Manifest.load(root)
+        tail = manifest.entries[start:]
+        ordered = sorted(tail, key=lambda e: (kind_order(e.kind), e.name))  # stable: versions keep order
+        if ordered != tail:
+            manifest.entries[start:] = ordered
+            manifest.save(root)

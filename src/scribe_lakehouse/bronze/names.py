@@ -37,8 +37,8 @@ def safe_name(name: str) -> str:
         or ".." in clean
         or clean.startswith(("~", "."))
         or clean.endswith((".part", ".tmp"))
+        or any(unicodedata.category(ch).startswith("C") for ch in clean)  # before encoding: surrogates
         or len(clean.encode("utf-8")) > _MAX_NAME_BYTES
-        or any(unicodedata.category(ch).startswith("C") for ch in clean)
     ):
         raise InputError(ReasonCode.WRONG_TYPE, "file name is not a safe relative name")
     return clean

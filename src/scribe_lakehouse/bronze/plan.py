@@ -36,23 +36,36 @@ class PlanItem:
     url: str
 
 
-def load_plan(root: Path) -> list[PlanItem]:
+@dataclass(frozen=True)
+class Plan:
+    """A landing's plan: its items, and `start`, how many manifest entries there were when the landing
+    began (its entries are the ones from there on, put in name order when it completes)."""
+
+    items: tuple[PlanItem, ...] = ()
+    start: int | None = None
+
+
+def load_plan(root: Path) -> Plan:
     path = root / PLAN
     if not path.exists():
-        return []
-    items = [PlanItem(**i) for i in json.loads(path.read_text("utf-8"))["items"]]
+        return Plan()
+    body = json.loads(path.read_text("utf-8"))
+    items = [PlanItem(**i) for i in body["items"]]
+    start = body.get("manifest_start")
     # the plan is ours, but a path from disk is checked before anything is written to it
-    return [i for i in items if ".." not in PurePosixPath(i.path).parts and i.path.startswith("bronze/")]
+    safe = tuple(i for i in items if ".." not in PurePosixPath(i.path).parts and i.path.startswith("bronze/"))
+    return Plan(safe, int(start) if isinstance(start, int) else None)
 
 
-def save_plan(root: Path, items: Sequence[PlanItem]) -> None:
+def save_plan(root: Path, items: Sequence[PlanItem], *, start: int) -> None:
     path = root / PLAN
     if not items:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps({"plan_version": 1, "items": [asdict(i) for i in items]}, indent=1), "utf-8")
+    body = {"plan_version": 1, "manifest_start": start, "items": [asdict(i) for i in items]}
+    tmp.write_text(json.dumps(body, indent=1), "utf-8")
     os.replace(tmp, path)
 
 

@@ -3,7 +3,9 @@
 Each cycle scans `bronze/fhir/cohort=*/` (and `bronze/dicom|csv|dna/`) for files that are new or changed,
 waits until a file is complete — its size and mtime unchanged for `settle` seconds, and a JSON bundle
 ending in `}` — registers it in the manifest with its sha256 (files copied in by hand are not there yet),
-then runs the local pipeline on whatever is pending.
+then runs the local pipeline on whatever is pending. Finding and registering files is
+`bronze.discovery`, the rule the Dagster sensor uses too; files a running `ingest` is landing are left
+to it, and pending files wait while another process holds the writer lock.
 
 What is done is checkpointed where the pipeline already looks: the manifest (registered path + sha256)
 and `silver/processed_files` (parsed path + sha256), each committed before the next step. A restart
@@ -17,36 +19,31 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from scribe_lakehouse.bronze.manifest import (
-    KIND_SUFFIX,
-    KINDS,
-    METADATA,
-    Kind,
-    Manifest,
-    ManifestEntry,
-    record,
+from scribe_lakehouse.bronze.discovery import (
+    PLACED_SOURCE,
+    BronzeFile,
+    Stat,
+    looks_complete,
+    register,
+    scan,
 )
-from scribe_lakehouse.bronze.names import safe_name, sha256_file
-from scribe_lakehouse.bronze.plan import now_iso
-from scribe_lakehouse.errors import InputError, LockedError
+from scribe_lakehouse.bronze.manifest import METADATA, Manifest
+from scribe_lakehouse.errors import LockedError
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.registry import PROCESSED_FILES
 from scribe_lakehouse.storage import delta
 
+__all__ = ["PLACED_SOURCE", "CycleReport", "WatchSummary", "Watcher", "watch"]
+
 log = logging.getLogger(__name__)
 
 WATCH_STATE = f"{METADATA}/watch_state.json"
-PLACED_SOURCE = "placed in bronze (registered by watch)"
-_COHORT = re.compile(r"cohort=([A-Za-z0-9][A-Za-z0-9_.-]{0,63})")
-_VERSIONED = re.compile(r"(?P<stem>.+)~[0-9a-f]{12}(?P<ext>\.[^.]+)")
-_TEMP_SUFFIXES = (".part", ".tmp", ".swp", "~")
 _HOLD_FACTOR = 10  # a stable bundle that does not end in `}` is held this many settle periods at most
 
 
@@ -78,15 +75,9 @@ class WatchSummary:
     failed_runs: int
 
 
-@dataclass(frozen=True)
-class _Stat:
-    size: int
-    mtime_ns: int
-
-
 @dataclass
 class _Candidate:
-    stat: _Stat
+    stat: Stat
     since: float  # monotonic time this exact stat was first seen
 
 
@@ -100,7 +91,7 @@ class Watcher:
     clock: Callable[[], float] = time.monotonic
     cycles: int = 0
     _candidates: dict[str, _Candidate] = field(default_factory=dict)
-    _known: dict[str, tuple[_Stat, str]] = field(default_factory=dict)
+    _known: dict[str, tuple[Stat, str]] = field(default_factory=dict)
     _rejected: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -123,118 +114,53 @@ class Watcher:
             gold_changed=gold_changed,
         )
 
-    def _scan(self) -> tuple[list[tuple[Path, Kind, str | None, _Stat]], int]:
+    def _scan(self) -> tuple[list[BronzeFile], int]:
         manifest = Manifest.load(self.root).by_path()
-        ready: list[tuple[Path, Kind, str | None, _Stat]] = []
+        found = scan(self.root)
+        for path in found.rejected:
+            self._reject(path)
+        ready: list[BronzeFile] = []
         waiting = 0
         now = self.clock()
-        for path, kind, cohort in self._files():
-            rel = path.relative_to(self.root).as_posix()
-            try:
-                st = path.lstat()
-            except FileNotFoundError:  # removed since the folder was listed
+        for f in found.files:
+            known = self._known.get(f.rel)
+            if known is not None and known[0] == f.stat:
                 continue
-            stat = _Stat(st.st_size, st.st_mtime_ns)
-            known = self._known.get(rel)
-            if known is not None and known[0] == stat:
+            entry = manifest.get(f.rel)
+            if known is None and entry is not None and entry.bytes == f.stat.size:
+                self._known[f.rel] = (f.stat, entry.sha256)  # landed by ingest: the manifest has its checksum
                 continue
-            entry = manifest.get(rel)
-            if known is None and entry is not None and entry.bytes == stat.size:
-                self._known[rel] = (stat, entry.sha256)  # landed by ingest: the manifest has its checksum
-                continue
-            seen = self._candidates.get(rel)
-            if seen is None or seen.stat != stat:
-                self._candidates[rel] = _Candidate(stat, now)
+            seen = self._candidates.get(f.rel)
+            if seen is None or seen.stat != f.stat:
+                self._candidates[f.rel] = _Candidate(f.stat, now)
                 waiting += 1
                 continue
             quiet = now - seen.since
             if quiet < self.settle or (
-                kind == "fhir" and not _looks_complete(path) and quiet < self.settle * _HOLD_FACTOR
+                f.kind == "fhir" and not looks_complete(f.path) and quiet < self.settle * _HOLD_FACTOR
             ):
                 waiting += 1
                 continue
-            ready.append((path, kind, cohort, stat))
+            ready.append(f)
         return ready, waiting
 
-    def _files(self) -> list[tuple[Path, Kind, str | None]]:
-        found: list[tuple[Path, Kind, str | None]] = []
-        bronze = self.root / "bronze"
-        for kind in KINDS:
-            base = bronze / kind
-            if not base.is_dir():
-                continue
-            folders: list[tuple[Path, str | None]] = [(base, None)]
-            if kind == "fhir":
-                folders = []
-                for sub in sorted(base.iterdir()):
-                    match = _COHORT.fullmatch(sub.name)
-                    if match and sub.is_dir() and not sub.is_symlink():
-                        folders.append((sub, match.group(1)))
-            for folder, cohort in folders:
-                for path in sorted(folder.iterdir()):
-                    if self._eligible(path, kind):
-                        found.append((path, kind, cohort))
-        return found
-
-    def _eligible(self, path: Path, kind: Kind) -> bool:
-        name = path.name
-        if name.startswith(".") or name.endswith(_TEMP_SUFFIXES) or not name.endswith(KIND_SUFFIX[kind]):
-            return False  # temporary files of a writer (ours: .part), hidden files, other kinds
-        try:
-            safe_name(name)
-        except InputError:
-            self._reject(path)
-            return False
-        if path.is_symlink() or not path.is_file():  # never follow a link out of the root
-            self._reject(path)
-            return False
-        return True
-
-    def _reject(self, path: Path) -> None:
-        if str(path) not in self._rejected:
-            self._rejected.add(str(path))
+    def _reject(self, path: str) -> None:
+        if path not in self._rejected:
+            self._rejected.add(path)
             log.warning(
                 "ignoring a Bronze file that is a link or has an unsafe name (%d so far)", len(self._rejected)
             )
 
-    def _register(self, ready: list[tuple[Path, Kind, str | None, _Stat]]) -> tuple[int, int]:
+    def _register(self, ready: list[BronzeFile]) -> tuple[int, int]:
         if not ready:
             return 0, 0
-        manifest = Manifest.load(self.root).by_path()
-        entries: list[ManifestEntry] = []
-        updated = 0
-        for path, kind, cohort, stat in ready:
-            rel = path.relative_to(self.root).as_posix()
-            self._candidates.pop(rel, None)
-            try:
-                sha = sha256_file(path)
-                st = path.lstat()
-            except FileNotFoundError:  # removed meanwhile
-                continue
-            if _Stat(st.st_size, st.st_mtime_ns) != stat:  # written to again while hashing: wait more
-                continue
-            self._known[rel] = (stat, sha)
-            prior = manifest.get(rel)
-            if prior is not None and prior.sha256 == sha:
-                continue
-            updated += int(prior is not None)
-            entries.append(
-                ManifestEntry(
-                    name=_logical_name(path.name),
-                    kind=kind,
-                    cohort=cohort,
-                    path=rel,
-                    bytes=stat.size,
-                    sha256=sha,
-                    landed_at=now_iso(),
-                    source=prior.source if prior is not None else PLACED_SOURCE,
-                )
-            )
-        record(self.root, entries)
+        for f in ready:
+            self._candidates.pop(f.rel, None)
+        done = register(self.root, ready)
+        for f, sha in done.hashed:
+            self._known[f.rel] = (f.stat, sha)
         _save_state(self.root, self._known)
-        if entries:
-            log.info("registered %d new and %d changed Bronze file(s)", len(entries) - updated, updated)
-        return len(entries) - updated, updated
+        return len(done.entries) - done.updated, done.updated
 
     def _process(self) -> tuple[int, tuple[str, ...], bool | None, bool | None]:
         if not _has_pending(self.root):
@@ -250,19 +176,6 @@ class Watcher:
         return summary.files_parsed, summary.cohorts, summary.passed, gold_changed
 
 
-def _looks_complete(path: Path) -> bool:
-    """A JSON bundle is complete when its last non-blank byte closes it."""
-    with path.open("rb") as fh:
-        fh.seek(max(0, path.stat().st_size - 256))
-        return fh.read().rstrip().endswith(b"}")
-
-
-def _logical_name(file_name: str) -> str:
-    """`name~<sha12>.json` (a re-landed version) keeps its logical name `name.json`."""
-    match = _VERSIONED.fullmatch(file_name)
-    return match.group("stem") + match.group("ext") if match else file_name
-
-
 def _has_pending(root: Path) -> bool:
     manifest = Manifest.load(root)
     fhir = manifest.fhir()
@@ -276,15 +189,15 @@ def _has_pending(root: Path) -> bool:
     return any((e.path, e.sha256) not in parsed for e in fhir)
 
 
-def _load_state(root: Path) -> dict[str, tuple[_Stat, str]]:
+def _load_state(root: Path) -> dict[str, tuple[Stat, str]]:
     path = root / WATCH_STATE
     if not path.exists():
         return {}
     files = json.loads(path.read_text("utf-8")).get("files", {})
-    return {rel: (_Stat(int(v[0]), int(v[1])), str(v[2])) for rel, v in files.items()}
+    return {rel: (Stat(int(v[0]), int(v[1])), str(v[2])) for rel, v in files.items()}
 
 
-def _save_state(root: Path, known: dict[str, tuple[_Stat, str]]) -> None:
+def _save_state(root: Path, known: dict[str, tuple[Stat, str]]) -> None:
     path = root / WATCH_STATE
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {

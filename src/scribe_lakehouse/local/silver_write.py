@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -14,7 +14,7 @@ from scribe_lakehouse.bronze.landing import ManifestEntry
 from scribe_lakehouse.errors import ReasonCode
 from scribe_lakehouse.fhir.model import ParseResult, QuarantineRecord, Row
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local.validate import TableValidation
+from scribe_lakehouse.local.validate import CheckResult, TableValidation, reconciliation
 from scribe_lakehouse.registry import (
     INGEST_LOG,
     PROCESSED_FILES,
@@ -40,7 +40,14 @@ class TableRunStats:
 
     @property
     def reconciles(self) -> bool:
-        return self.seen == self.written + self.quarantined + self.duplicates
+        return reconciliation_check(self).passed
+
+
+def reconciliation_check(stats: TableRunStats) -> CheckResult:
+    """The `reconciles` rule for one table in one run that parsed files."""
+    return reconciliation(
+        seen=stats.seen, written=stats.written, quarantined=stats.quarantined, duplicates=stats.duplicates
+    )
 
 
 def _zero() -> dict[str, int]:
@@ -130,10 +137,16 @@ def write_batch(
     run_id: str,
     now: dt.datetime,
     totals: Totals,
+    ranks: Mapping[str, int] | None = None,
 ) -> None:
     """One MERGE per Silver table, then quarantine, then the processed-file marks (last, so an
-    interrupted batch is simply parsed again by the next run)."""
+    interrupted batch is simply parsed again by the next run).
+
+    `files` come in manifest order and `ranks` gives each bundle name the manifest position of its latest
+    version: a key carried by several bundles keeps the row of the highest-ranked one (within a bundle,
+    the last occurrence), whichever batch or run merges first. Rows that lose count as duplicates."""
     path_of = {e.name: e.path for e in files}
+    precedence = delta.Precedence("source_file", ranks if ranks is not None else {})
     records = list(zip(quarantine_paths, parsed.quarantine, strict=True))
     for spec in SILVER_TABLES:
         good, bad = split_required(spec, parsed.rows[spec.name])
@@ -141,13 +154,17 @@ def write_batch(
         rows, dupes = dedupe_last(good, spec.column_names[0])
         table = to_arrow(spec, rows, ingest_timestamp=now)
         stats = delta.merge_changed(
-            lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",)
+            lh.uri(spec),
+            table,
+            key=spec.column_names[0],
+            compare_exclude=("ingest_timestamp",),
+            precedence=precedence,
         )
         totals.seen[spec.name] += parsed.seen[spec.name]
-        totals.written[spec.name] += len(rows)
+        totals.written[spec.name] += len(rows) - stats.superseded
         totals.inserted[spec.name] += stats.inserted
         totals.updated[spec.name] += stats.updated
-        totals.duplicates[spec.name] += dupes
+        totals.duplicates[spec.name] += dupes + stats.superseded
     for _, rec in records:
         if rec.table:
             totals.quarantined_by_table[rec.table] += 1

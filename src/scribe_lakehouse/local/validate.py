@@ -46,6 +46,44 @@ class TableValidation:
     def failed_checks(self) -> list[str]:
         return [c.rule for c in self.checks if not c.passed]
 
+    def with_check(self, check: CheckResult) -> TableValidation:
+        return TableValidation(self.table, self.row_count, (*self.checks, check))
+
+
+RECONCILES = "reconciles"
+_RECONCILES_EXPECTED = "resources seen = rows written + rows quarantined + duplicates collapsed"
+
+
+def reconciliation(*, seen: int, written: int, quarantined: int, duplicates: int) -> CheckResult:
+    """The `reconciles` rule for one table in one run that parsed files: nothing seen went missing."""
+    total = written + quarantined + duplicates
+    sign = "=" if seen == total else "!="
+    return CheckResult(
+        RECONCILES,
+        seen == total,
+        f"{seen} {sign} {written} + {quarantined} + {duplicates}",
+        _RECONCILES_EXPECTED,
+    )
+
+
+def ingest_log_reconciliation(ingest_log: pl.DataFrame, table: str) -> CheckResult:
+    """The `reconciles` rule over every run recorded in silver.ingest_log that parsed files (rows with
+    counts) for `table`: fails when any of them does not add up."""
+    counted = ingest_log.filter(
+        (pl.col("table") == table)
+        & pl.col("resources_seen").is_not_null()
+        & pl.col("rows_written").is_not_null()
+    )
+    parts = ("rows_written", "rows_quarantined", "duplicates_collapsed")
+    total = pl.sum_horizontal(pl.col(c).fill_null(0) for c in parts)
+    bad = counted.filter(pl.col("resources_seen") != total).height
+    return CheckResult(
+        RECONCILES,
+        bad == 0,
+        f"{bad} of {counted.height} run(s) do not add up",
+        _RECONCILES_EXPECTED + ", in every run",
+    )
+
 
 def scaled_min_rows(min_rows: int, patient_bundles: int) -> tuple[int, str]:
     """The minimum row count, scaled down for demo corpora smaller than 100 patient bundles."""
