@@ -12,9 +12,9 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from scribe_lakehouse.bronze.landing import LandingSummary
-    from scribe_lakehouse.local.pipeline import RunSummary
-    from scribe_lakehouse.local.validate import TableValidation
+    from scribe_lakehouse.outcomes import RunSummary
     from scribe_lakehouse.synth import GenerateSummary
+    from scribe_lakehouse.validation import TableValidation
 
 _CONSOLES: dict[bool, Console] = {}
 
@@ -134,6 +134,8 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
         ):
             corpus.add_row(name, str(value))
         out.print(corpus)
+    for note in summary.notes:
+        out.print(f"Note: {note}")
     out.print(f"Done in {summary.seconds:.1f} s. Quarantined this run: {summary.quarantined}.")
     if demo:
         out.print(

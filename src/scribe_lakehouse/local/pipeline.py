@@ -7,7 +7,6 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
@@ -20,36 +19,14 @@ from scribe_lakehouse.fhir.model import DicomHeader, ParseResult
 from scribe_lakehouse.fhir.parser import parse_bundle
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local import silver_write
-from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
-from scribe_lakehouse.local.silver_write import TableRunStats
+from scribe_lakehouse.local.gold_step import build_gold_step
 from scribe_lakehouse.local.validate import TableValidation, validate_silver
+from scribe_lakehouse.outcomes import GoldResult, RunSummary
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import PROCESSED_FILES, SILVER_TABLES, SYSTEM_TABLES
 from scribe_lakehouse.storage import delta
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    files_parsed: int
-    bytes_parsed: int
-    cohorts: tuple[str, ...]
-    tables: tuple[TableRunStats, ...]
-    quarantined: int
-    validation: tuple[TableValidation, ...]
-    gold: GoldResult | None
-    seconds: float
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return self.files_parsed == 0
-
-    @property
-    def passed(self) -> bool:
-        return all(v.passed for v in self.validation)
 
 
 def ensure_tables(lh: Lakehouse) -> None:

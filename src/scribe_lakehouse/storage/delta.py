@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -18,21 +17,11 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from scribe_lakehouse.errors import WriteError
+from scribe_lakehouse.outcomes import MergeStats
 
 log = logging.getLogger(__name__)
 
 CDF_CONFIG = {"delta.enableChangeDataFeed": "true"}
-
-
-@dataclass(frozen=True)
-class MergeStats:
-    """What one MERGE did. `version` is the committed version, or None when nothing was written."""
-
-    source_rows: int
-    inserted: int
-    updated: int
-    deleted: int
-    version: int | None
 
 
 def exists(uri: str) -> bool:
