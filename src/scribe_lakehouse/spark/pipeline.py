@@ -4,6 +4,7 @@ them one by one; `run` chains them under the root's writer lock, like the local 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import time
@@ -173,3 +174,25 @@ def run(
         notes=eng.notes,
         engine="spark",
     )
+
+
+def run_on_spark(
+    root: Path,
+    *,
+    remote: str | None = None,
+    cohorts: Sequence[str] | None = None,
+    gold_step: bool = True,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """`run --engine spark`: on the Spark Connect server `remote`, or on a local Sail server started
+    on 127.0.0.1 for this run and stopped at its end."""
+    from scribe_lakehouse.spark.session import spark_session
+
+    with spark_session(remote) as session:
+        summary = run(
+            SparkEngine.on(session.spark, root), cohorts=cohorts, gold_step=gold_step, progress=progress
+        )
+    where = (
+        f"Spark Connect at {remote}" if remote else "a local Sail server (started and stopped by this run)"
+    )
+    return dataclasses.replace(summary, notes=(f"engine: {where}", *summary.notes))

@@ -260,6 +260,14 @@ def finalize(spark: SparkSession, root: SparkRoot, batch: StagedBatch) -> int:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
+    unmerged = [
+        s.name for s in SILVER_TABLES if not (batch.location.path / STATS_DIR / f"{s.name}.json").is_file()
+    ]
+    if unmerged:
+        raise ConfigError(
+            f"Silver table(s) {', '.join(unmerged)} not merged from the staged batch yet: run their "
+            "step first (no file was marked processed)"
+        )
     rows = stage_rows(spark, batch)
     seen = (
         rows.where(F.col(KIND) == SEEN_KIND)
