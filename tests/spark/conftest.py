@@ -4,7 +4,7 @@ stopped by pid at the end), one session on it, and a small generated corpus shar
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -41,6 +41,12 @@ def small_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("small_source")
     generate(out, patients=8, seed=7, dicom=True, scale=0.2, workers=1)
     return out
+
+
+@pytest.fixture(scope="session")
+def sail_pids() -> Callable[[], set[int]]:
+    """A function listing the Sail servers that are children of this test process."""
+    return sail_children
 
 
 def sail_children() -> set[int]:

@@ -115,7 +115,9 @@ def test_same_delta_versions_and_run_counts(pair: Pair) -> None:
     assert pair.local_summary.tables == pair.spark_summary.tables
     assert all(t.reconciles for t in pair.spark_summary.tables)
     assert pair.local_summary.quarantined == pair.spark_summary.quarantined
-    assert [v.checks for v in pair.local_summary.validation] == [v.checks for v in pair.spark_summary.validation]
+    assert [v.checks for v in pair.local_summary.validation] == [
+        v.checks for v in pair.spark_summary.validation
+    ]
 
 
 def test_rerun_over_unchanged_bronze_writes_nothing(pair: Pair, spark: SparkSession) -> None:
