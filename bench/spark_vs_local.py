@@ -95,8 +95,8 @@ def _median(samples: list[Sample], field: str) -> float:
 
 def markdown(samples: list[Sample], repeats: int) -> str:
     lines = [
-        f"| patients | FHIR MB | engine | Bronze → Silver s | MB/s | Gold s | no-op re-run s | CPU s/GB |"
-        f"\n|---:|---:|---|---:|---:|---:|---:|---:|"
+        "| patients | FHIR MB | engine | Bronze → Silver s | MB/s | Gold s | no-op re-run s | CPU s/GB |"
+        "\n|---:|---:|---|---:|---:|---:|---:|---:|"
     ]
     keys = sorted({(s.patients, s.engine) for s in samples}, key=lambda k: (k[0], k[1] != "local"))
     for patients, engine in keys:
@@ -111,7 +111,9 @@ def markdown(samples: list[Sample], repeats: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, nargs="+", default=[100, 300])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
