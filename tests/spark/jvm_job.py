@@ -15,10 +15,11 @@ from pathlib import Path
 from pyspark.sql import SparkSession
 
 from scribe_lakehouse.bronze.landing import Manifest
-from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.registry import ALL_TABLES, SILVER_TABLES
 from scribe_lakehouse.spark import silver
 from scribe_lakehouse.spark.gold import gold_frame
 from scribe_lakehouse.spark.paths import SparkRoot
+from scribe_lakehouse.spark.schemas import ddl, table_schema
 from scribe_lakehouse.spark.session import prepare
 
 
@@ -33,6 +34,16 @@ def main(root: Path, out: Path, versions: dict[str, int], created: dt.datetime) 
         .getOrCreate()
     )
     prepare(spark)
+    # the column DDL the engine uses for CREATE TABLE … TBLPROPERTIES (CDF) on Delta Spark parses on
+    # classic Spark and gives back the registry's schema (checked on Parquet: no Delta jars here)
+    ddl_ok = True
+    for spec in ALL_TABLES:
+        location = out / "ddl" / spec.name
+        spark.sql(
+            f"CREATE TABLE ddl_{spec.name} ({ddl(table_schema(spec))}) USING parquet LOCATION '{location}'"
+        )
+        made = spark.table(f"ddl_{spec.name}").schema
+        ddl_ok &= [(f.name, f.dataType) for f in made] == [(f.name, f.dataType) for f in table_schema(spec)]
     spark_root = SparkRoot.on_disk(root)
     files = Manifest.load(root).fhir()
     batch = silver.stage(spark, spark_root, files)
@@ -45,7 +56,14 @@ def main(root: Path, out: Path, versions: dict[str, int], created: dt.datetime) 
     gold.write.mode("overwrite").parquet(str(out / "gold"))
     silver.clear_staging(spark_root)
     print(
-        json.dumps({"spark_version": spark.version, "files": len(files), "master": spark.sparkContext.master})
+        json.dumps(
+            {
+                "spark_version": spark.version,
+                "files": len(files),
+                "master": spark.sparkContext.master,
+                "ddl_ok": ddl_ok,
+            }
+        )
     )
     spark.stop()
 

@@ -57,6 +57,7 @@ def test_jvm_spark_silver_and_gold_into_parquet_equal_local(small_source: Path, 
     assert done.returncode == 0, done.stderr[-3000:]
     info = json.loads(done.stdout.strip().splitlines()[-1])
     assert info["master"] == "local[2]" and info["spark_version"].startswith("4.")
+    assert info["ddl_ok"], "CREATE TABLE with the engine's column DDL did not give the registry schema"
     for spec in SILVER_TABLES:
         expected = table_frame(local_root, spec)
         got = _parquet(out / "silver" / spec.name, expected, spec.column_names[0])

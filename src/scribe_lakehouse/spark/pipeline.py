@@ -165,7 +165,7 @@ def run(
         run_id=batch.run_id if batch is not None else uuid.uuid4().hex[:16],
         files_parsed=len(files),
         bytes_parsed=sum(e.bytes for e in files),
-        cohorts=batch.cohorts if batch is not None else (),
+        cohorts=tuple(dict.fromkeys(e.cohort or "" for e in files)),
         tables=tuple(totals.table_stats()),
         quarantined=totals.quarantined,
         validation=tuple(validation),
