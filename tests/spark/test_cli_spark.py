@@ -61,3 +61,18 @@ def test_run_engine_spark_on_a_remote(small_source: Path, tmp_path: Path, sail_s
 def test_spark_remote_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     result = CliRunner().invoke(cli, ["run", "--root", str(tmp_path), *args])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_sail_refuses_a_root_the_local_engine_built(
+    small_source: Path, tmp_path: Path, sail_server: SailServer
+) -> None:
+    from scribe_lakehouse.local.pipeline import run
+
+    root = _landed(small_source, tmp_path / "lh")
+    run(root)
+    before = delta.version(str(root / GOLD_ENCOUNTER_SUMMARY.path))
+    args = ["run", "--root", str(root), "--engine", "spark", "--spark-remote", sail_server.remote]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1
+    assert "have Change Data Feed on" in result.output and "fresh --root" in result.output
+    assert delta.version(str(root / GOLD_ENCOUNTER_SUMMARY.path)) == before

@@ -52,6 +52,20 @@ def version(path: Path) -> int | None:
     return None
 
 
+def change_data_feed(path: Path) -> bool:
+    """Whether the table was created with Change Data Feed on (from its first commit; False when
+    there is no table or that commit was cleaned up)."""
+    first = path / "_delta_log" / f"{0:0{_LOG_NAME_DIGITS}d}.json"
+    if not first.is_file():
+        return False
+    for line in first.read_text("utf-8").splitlines():
+        action = json.loads(line) if line.strip() else {}
+        if "metaData" in action:
+            config = action["metaData"].get("configuration") or {}
+            return str(config.get("delta.enableChangeDataFeed", "false")).lower() == "true"
+    return False
+
+
 def read_scratch(spark: SparkSession, scratch: Location, schema: StructType) -> DataFrame:
     """Parquet written to a scratch folder, read with its schema (an engine that writes no file for
     an empty result, like Sail, still reads back as an empty frame)."""

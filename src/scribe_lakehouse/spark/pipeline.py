@@ -19,7 +19,7 @@ from scribe_lakehouse.bronze.landing import Manifest
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.outcomes import GoldResult, RunSummary, Totals
 from scribe_lakehouse.progress import NullProgress, Progress
-from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY, SILVER_TABLES, SYSTEM_TABLES
 from scribe_lakehouse.spark import delta, silver
 from scribe_lakehouse.spark.gold_step import build_gold_step
 from scribe_lakehouse.spark.paths import SparkRoot
@@ -64,6 +64,21 @@ class SparkEngine:
         return manifest
 
 
+def check_writable(eng: SparkEngine) -> None:
+    """An engine without Change Data Feed (Sail) cannot write tables that have it on — the local
+    engine creates every table with CDF — so say so before touching anything."""
+    if eng.cdf:
+        return
+    specs = (*SILVER_TABLES, *SYSTEM_TABLES, GOLD_ENCOUNTER_SUMMARY)
+    with_cdf = [s.path for s in specs if delta.change_data_feed(eng.root.table(s).path)]
+    if with_cdf:
+        raise ConfigError(
+            f"{len(with_cdf)} table(s) under this root (e.g. {with_cdf[0]}) have Change Data Feed on, "
+            "as the local engine creates them; this Spark engine (Sail) cannot write such tables: use a "
+            "fresh --root for Sail, or run this root with the local engine or a Delta-enabled Spark"
+        )
+
+
 def patient_bundle_count(manifest: Manifest) -> int:
     return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
 
@@ -80,6 +95,7 @@ def stage_pending(eng: SparkEngine, *, cohorts: Sequence[str] | None = None) -> 
         raise ConfigError(
             f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
         )
+    check_writable(eng)
     silver.ensure_tables(eng.spark, eng.root, cdf=eng.cdf)
     todo = silver.pending_files(eng.spark, eng.root, manifest, cohorts)
     if not todo:
@@ -127,6 +143,7 @@ def validate(eng: SparkEngine) -> list[TableValidation]:
 def gold(eng: SparkEngine, *, force: bool = False) -> GoldResult:
     if not delta.exists(eng.root.table(SILVER_TABLES[0])):
         raise ConfigError("no Silver tables under this root: run `run` first")
+    check_writable(eng)
     return build_gold_step(eng.spark, eng.root, cdf=eng.cdf, force=force)
 
 
