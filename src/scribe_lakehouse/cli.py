@@ -199,6 +199,9 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.ui import ui  # noqa: E402
+
+cli.add_command(ui)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import click
 from scribe_lakehouse.cli_render import RichProgress, console
 from scribe_lakehouse.errors import LakehouseError
 from scribe_lakehouse.lakehouse import ROOT_ENV, default_root
+from scribe_lakehouse.redaction import scrub
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,10 +86,18 @@ def common(func: F) -> F:
                 raise
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("error: interrupted", err=True)
+            sys.exit(1)
         except Exception as exc:
             if debug:
                 raise
-            click.echo(f"error: {type(exc).__name__}: {exc} (re-run with --debug for details)", err=True)
+            # an unforeseen exception's text may quote a Bronze path (a patient's name) or an id
+            click.echo(
+                f"error: {type(exc).__name__}: {scrub(str(exc))} (re-run with --debug for details)", err=True
+            )
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]

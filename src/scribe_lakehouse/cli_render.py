@@ -46,6 +46,8 @@ class RichProgress:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None:  # the error is then the one line on screen
+            self._bar.live.transient = True
         self._bar.stop()
 
     def start(self, description: str, total: int) -> None:
@@ -74,14 +76,17 @@ def print_landing(summary: LandingSummary) -> None:
     )
 
 
+def failed_rules(result: TableValidation) -> str:
+    """Each failed rule with what was observed: `patient_exists (1 orphan(s))`."""
+    return ", ".join(f"{c.rule} ({c.observed})" for c in result.checks if not c.passed)
+
+
 def print_validation(results: list[TableValidation]) -> None:
     table = Table(title="Silver validation")
     for col in ("table", "rows", "result", "failed rules"):
         table.add_column(col)
     for r in results:
-        table.add_row(
-            r.table, str(r.row_count), "[green]pass" if r.passed else "[red]FAIL", ", ".join(r.failed_checks)
-        )
+        table.add_row(r.table, str(r.row_count), "[green]pass" if r.passed else "[red]FAIL", failed_rules(r))
     console().print(table)
 
 
@@ -89,6 +94,8 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
     out = console()
     if summary.nothing_to_do:
         out.print("Bronze → Silver: nothing new or changed.")
+        if summary.validation:  # an interrupted run's Silver, validated now
+            print_validation(list(summary.validation))
     else:
         table = Table(
             title=f"Bronze → Silver: {summary.files_parsed} file(s), {summary.bytes_parsed / 1e6:.1f} MB"
@@ -98,11 +105,7 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
         checks = {v.table: v for v in summary.validation}
         for t in summary.tables:
             v = checks.get(t.table)
-            status = (
-                ""
-                if v is None
-                else ("[green]pass" if v.passed else "[red]FAIL " + ", ".join(v.failed_checks))
-            )
+            status = "" if v is None else ("[green]pass" if v.passed else "[red]FAIL " + failed_rules(v))
             table.add_row(
                 t.table,
                 str(t.seen),

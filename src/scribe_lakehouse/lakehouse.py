@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,10 +16,24 @@ from scribe_lakehouse.registry import TableSpec
 DEFAULT_ROOT = "./lakehouse"
 ROOT_ENV = "LAKEHOUSE_ROOT"
 CORPUS_MANIFEST = "gold/_metadata/corpus_manifest.json"
+LOCK_FILE = ".lakehouse.lock"
+
+# roots whose lock this process holds: resolved root -> (holding thread, depth), for re-entrant use
+_HELD: dict[Path, tuple[int, int]] = {}
+_HELD_GUARD = threading.Lock()
 
 
 def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+
+
+def _holder(fd: int) -> str:
+    """The pid the current holder wrote into the lock file, as a phrase ('' when unknown)."""
+    try:
+        text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return f" (pid {text})" if text.isdigit() else ""
 
 
 @dataclass(frozen=True)
@@ -40,16 +55,46 @@ class Lakehouse:
 
     @contextmanager
     def lock(self, *, wait: bool = False) -> Iterator[None]:
-        """Hold the root's writer lock; a second writer fails with a clear message (or waits)."""
+        """Hold the root's writer lock (`flock` on `<root>/.lakehouse.lock`). A second writer — another
+        process or another thread — fails with a clear message, or blocks with `wait=True`. Re-entrant in
+        the thread that holds it (landing inside `demo`, a run inside a Dagster step). The kernel releases
+        the lock when its holder dies, even by SIGKILL, so a lock is never left stale."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lakehouse.lock").open("a+") as fh:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                raise LockedError(
-                    "another run holds the lock on this lakehouse root; wait for it to finish and retry"
-                ) from None
+        key = self.root.resolve()
+        me = threading.get_ident()
+        with _HELD_GUARD:
+            held = _HELD.get(key)
+            if held is not None and held[0] == me:
+                _HELD[key] = (me, held[1] + 1)
+                reentered = True
+            else:
+                reentered = False
+        if reentered:
             try:
                 yield
             finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+                with _HELD_GUARD:
+                    thread, depth = _HELD[key]
+                    _HELD[key] = (thread, depth - 1)
+            return
+        fd = os.open(self.root / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                raise LockedError(
+                    f"another scribe-lakehouse process{_holder(fd)} is writing to this lakehouse root; "
+                    "wait for it to finish and retry"
+                ) from None
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+            with _HELD_GUARD:
+                _HELD[key] = (me, 1)
+            try:
+                yield
+            finally:
+                with _HELD_GUARD:
+                    del _HELD[key]
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from scribe_lakehouse.corpus_manifest import CorpusStats
 from scribe_lakehouse.registry import SILVER_TABLES
-
-if TYPE_CHECKING:
-    from scribe_lakehouse.validation import TableValidation
+from scribe_lakehouse.validation import TableValidation, reconciliation_check
 
 
 @dataclass(frozen=True)
@@ -21,6 +18,7 @@ class MergeStats:
     updated: int
     deleted: int
     version: int | None
+    superseded: int = 0  # batch rows not written because the target row of their key ranks higher
 
 
 @dataclass(frozen=True)
@@ -37,7 +35,7 @@ class TableRunStats:
 
     @property
     def reconciles(self) -> bool:
-        return self.seen == self.written + self.quarantined + self.duplicates
+        return reconciliation_check(self).passed
 
 
 def _zero() -> dict[str, int]:

@@ -8,10 +8,13 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scribe_lakehouse.fhir.model import Row
-from scribe_lakehouse.outcomes import Totals
 from scribe_lakehouse.registry import ForeignKeyRule, RangeRule, ShareAllTrueRule, ShareBelowRule
+
+if TYPE_CHECKING:
+    from scribe_lakehouse.outcomes import TableRunStats, Totals
 
 FULL_CORPUS_PATIENTS = 100
 
@@ -41,6 +44,9 @@ class TableValidation:
     @property
     def failed_checks(self) -> list[str]:
         return [c.rule for c in self.checks if not c.passed]
+
+    def with_check(self, check: CheckResult) -> TableValidation:
+        return TableValidation(self.table, self.row_count, (*self.checks, check))
 
 
 def scaled_min_rows(min_rows: int, patient_bundles: int) -> tuple[int, str]:
@@ -100,6 +106,44 @@ def share_all_true_check(rule: ShareAllTrueRule, all_true: int, rows: int) -> Ch
 def foreign_key_check(rule: ForeignKeyRule, orphans: int) -> CheckResult:
     return CheckResult(
         rule.name, orphans == 0, f"{orphans} orphan(s)", f"every {rule.column} in {rule.ref_table}"
+    )
+
+
+RECONCILES = "reconciles"
+_RECONCILES_EXPECTED = "resources seen = rows written + rows quarantined + duplicates collapsed"
+# ingest_log columns of the rule: runs that parsed files have the first two non-null; the parts of the
+# sum count a null as 0
+RECONCILE_COUNTED = ("resources_seen", "rows_written")
+RECONCILE_PARTS = ("rows_written", "rows_quarantined", "duplicates_collapsed")
+
+
+def reconciliation(*, seen: int, written: int, quarantined: int, duplicates: int) -> CheckResult:
+    """The `reconciles` rule for one table in one run that parsed files: nothing seen went missing."""
+    total = written + quarantined + duplicates
+    sign = "=" if seen == total else "!="
+    return CheckResult(
+        RECONCILES,
+        seen == total,
+        f"{seen} {sign} {written} + {quarantined} + {duplicates}",
+        _RECONCILES_EXPECTED,
+    )
+
+
+def reconciliation_check(stats: TableRunStats) -> CheckResult:
+    """The `reconciles` rule for one table in one run that parsed files."""
+    return reconciliation(
+        seen=stats.seen, written=stats.written, quarantined=stats.quarantined, duplicates=stats.duplicates
+    )
+
+
+def ingest_log_reconciliation_check(*, bad_runs: int, counted_runs: int) -> CheckResult:
+    """The `reconciles` rule over every run recorded in silver.ingest_log that parsed files for a table
+    (rows with `RECONCILE_COUNTED` non-null): fails when `bad_runs` of them do not add up."""
+    return CheckResult(
+        RECONCILES,
+        bad_runs == 0,
+        f"{bad_runs} of {counted_runs} run(s) do not add up",
+        _RECONCILES_EXPECTED + ", in every run",
     )
 
 

@@ -45,8 +45,9 @@ def main(root: Path, out: Path, versions: dict[str, int], created: dt.datetime) 
         made = spark.table(f"ddl_{spec.name}").schema
         ddl_ok &= [(f.name, f.dataType) for f in made] == [(f.name, f.dataType) for f in table_schema(spec)]
     spark_root = SparkRoot.on_disk(root)
-    files = Manifest.load(root).fhir()
-    batch = silver.stage(spark, spark_root, files)
+    manifest = Manifest.load(root)
+    files = manifest.fhir()
+    batch = silver.stage(spark, spark_root, manifest, files)
     rows = silver.stage_rows(spark, batch)
     for spec in SILVER_TABLES:
         table = silver.deduplicated(silver.table_rows(rows, spec), spec)

@@ -1,20 +1,29 @@
 """`scribe-lakehouse run --engine spark`: with no remote it starts a local Sail server and stops it at
-the end; with --spark-remote it uses that server. The summary says Change Data Feed is off on Sail."""
+the end; with --spark-remote it uses that server. The summary says Change Data Feed is off on Sail. The
+engine takes the root's writer lock like the local engine."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
 
 from scribe_lakehouse.bronze.landing import land
 from scribe_lakehouse.cli import cli
+from scribe_lakehouse.errors import LockedError
 from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY
+from scribe_lakehouse.spark import pipeline as spark_engine
 from scribe_lakehouse.spark.session import SailServer
 from scribe_lakehouse.storage import delta
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 pytestmark = pytest.mark.spark
 
@@ -76,3 +85,41 @@ def test_sail_refuses_a_root_the_local_engine_built(
     assert result.exit_code == 1
     assert "have Change Data Feed on" in result.output and "fresh --root" in result.output
     assert delta.version(str(root / GOLD_ENCOUNTER_SUMMARY.path)) == before
+
+
+HOLD_LOCK = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from scribe_lakehouse.lakehouse import Lakehouse\n"
+    "with Lakehouse(Path(sys.argv[1])).lock():\n"
+    "    print('held', flush=True)\n"
+    "    sys.stdin.read()\n"
+)
+
+
+def test_spark_engine_takes_the_roots_writer_lock(
+    small_source: Path, tmp_path: Path, spark: SparkSession
+) -> None:
+    """Another process writing the root (here: holding its lock) refuses the Spark run and each of its
+    steps with the local engine's one line, and nothing is written."""
+    root = _landed(small_source, tmp_path / "lh")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(root)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        eng = spark_engine.SparkEngine.on(spark, root)
+        with pytest.raises(LockedError) as refused:
+            spark_engine.run(eng)
+        assert str(refused.value) == (
+            f"another scribe-lakehouse process (pid {holder.pid}) is writing to this lakehouse root; "
+            "wait for it to finish and retry"
+        )
+        for step in (spark_engine.stage_pending, spark_engine.merge_silver, spark_engine.finalize_silver):
+            with pytest.raises(LockedError):
+                step(eng)
+        assert not (root / "silver").exists()
+    finally:
+        holder.communicate("", timeout=30)
+    assert holder.returncode == 0
+    assert spark_engine.run(spark_engine.SparkEngine.on(spark, root)).files_parsed == 10  # released

@@ -70,3 +70,29 @@ def test_delete_missing(tmp_path: Path) -> None:
     stats = delta.merge_changed(uri, _t([{"id": "a"}]), key="id", delete_missing=True)
     assert stats.deleted == 1 and stats.inserted == 0
     assert delta.read_arrow(uri).column("id").to_pylist() == ["a"]
+
+
+SOURCED = pa.schema(
+    [pa.field("id", pa.string(), nullable=False), pa.field("v", pa.int64()), ("src", pa.string())]
+)
+
+
+def test_precedence_keeps_the_higher_ranked_source_whatever_the_merge_order(tmp_path: Path) -> None:
+    ranks = delta.Precedence("src", {"early.json": 0, "late.json": 1})
+    early = pa.Table.from_pylist([{"id": "a", "v": 1, "src": "early.json"}], schema=SOURCED)
+    late = pa.Table.from_pylist([{"id": "a", "v": 2, "src": "late.json"}], schema=SOURCED)
+    finals = []
+    for order in ((early, late), (late, early)):
+        uri = str(tmp_path / f"t{len(finals)}")
+        delta.ensure_table(uri, SOURCED)
+        stats = [delta.merge_changed(uri, batch, key="id", precedence=ranks) for batch in order]
+        finals.append(delta.read_arrow(uri).to_pylist())
+        assert sum(s.superseded for s in stats) == (0 if order[0] is early else 1)
+    assert finals == [[{"id": "a", "v": 2, "src": "late.json"}]] * 2
+    # the same source again (a re-landed file) replaces its own row; an unranked source ranks lowest
+    again = pa.Table.from_pylist([{"id": "a", "v": 3, "src": "late.json"}], schema=SOURCED)
+    assert delta.merge_changed(str(tmp_path / "t0"), again, key="id", precedence=ranks).updated == 1
+    stray = pa.Table.from_pylist([{"id": "a", "v": 4, "src": "other.json"}], schema=SOURCED)
+    lost = delta.merge_changed(str(tmp_path / "t0"), stray, key="id", precedence=ranks)
+    assert (lost.superseded, lost.version) == (1, None)
+    assert delta.read_arrow(str(tmp_path / "t0")).column("v").to_pylist() == [3]

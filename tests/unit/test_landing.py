@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from scribe_lakehouse.bronze.landing import Manifest, cohort_label, land, safe_name
-from scribe_lakehouse.errors import InputError
+from scribe_lakehouse.bronze.landing import Manifest, cohort_label, land, safe_name, sha256_file
+from scribe_lakehouse.errors import ConfigError, InputError
 
 
 def _source(tmp: Path, names: list[str]) -> Path:
@@ -78,3 +78,69 @@ def test_flat_source_folder(tmp_path: Path) -> None:
     (flat / "LICENSE").write_text("text")
     summary = land(flat, tmp_path / "lh")
     assert summary.landed == 1
+
+
+def test_a_killed_landing_leaves_nothing_landed_and_its_part_files_are_removed(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json", "b.json"])
+    root = tmp_path / "lh"
+    # what a landing killed mid-copy leaves: a complete copy and a half copy, no manifest
+    (root / "bronze/fhir/cohort=A").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=A/a.json").write_bytes((src / "fhir/a.json").read_bytes())
+    (root / "bronze/fhir/cohort=B/").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=B/b.json.part").write_bytes(b'{"resourceT')
+    assert Manifest.load(root).entries == []
+    summary = land(src, root, cohorts=2)
+    assert summary.landed == 2 and summary.cohorts == ("A", "B")
+    assert not list(root.rglob("*.part"))
+    for e in Manifest.load(root).entries:
+        assert (root / e.path).read_bytes() == (src / "fhir" / e.name).read_bytes()
+
+
+def test_flapping_content_lands_every_change_on_its_own_path(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "dicom").mkdir(parents=True)
+    dcm = src / "dicom" / "a.dcm"  # DICOM has no cohorts: every version lands in one folder
+    root = tmp_path / "lh"
+    for content in (b"one", b"two", b"one", b"two"):  # back to an earlier content is a change too
+        dcm.write_bytes(content)
+        assert land(src, root, kinds=["dicom"]).landed == 1
+    assert land(src, root, kinds=["dicom"]).skipped == 1  # unchanged since the latest landing
+    entries = Manifest.load(root).entries
+    one, two = entries[0].sha256[:12], entries[1].sha256[:12]
+    assert [e.path for e in entries] == [
+        "bronze/dicom/a.dcm",
+        f"bronze/dicom/a~{two}.dcm",
+        f"bronze/dicom/a~{one}.dcm",
+        f"bronze/dicom/a~{two}-2.dcm",
+    ]
+    for e in entries:
+        assert sha256_file(root / e.path) == e.sha256
+
+
+def test_names_equal_after_normalisation_land_as_two_versions(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["Jos\u00e9.json", "Jose\u0301.json"])
+    root = tmp_path / "lh"
+    assert land(src, root, cohorts=1).landed == 2
+    entries = Manifest.load(root).entries
+    assert [e.name for e in entries] == ["Jos\u00e9.json", "Jos\u00e9.json"]
+    assert len({e.path for e in entries}) == 2
+    assert {(root / e.path).read_bytes() for e in entries} == {
+        p.read_bytes() for p in (src / "fhir").iterdir()
+    }
+
+
+def test_an_unreadable_or_escaping_manifest_is_refused(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json"])
+    root = tmp_path / "lh"
+    land(src, root)
+    path = root / "bronze/_metadata/manifest.json"
+    good = path.read_text()
+    path.write_text(good[: len(good) // 2])
+    with pytest.raises(ConfigError, match="is not valid"):
+        Manifest.load(root)
+    for bad in ("/etc/passwd", "bronze/../x.json", "silver/patient/x.json", "bronze/fhir/.."):
+        body = json.loads(good)
+        body["files"][0]["path"] = bad
+        path.write_text(json.dumps(body))
+        with pytest.raises(ConfigError, match="points outside bronze/"):
+            Manifest.load(root)

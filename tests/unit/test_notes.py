@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from scribe_lakehouse.errors import InputError, ReasonCode
-from scribe_lakehouse.fhir.notes import SoapFlags, decode_base64, decode_text, soap_flags
+from scribe_lakehouse.fhir.notes import SoapFlags, decode_base64, decode_text, soap_flags, word_count
 
 FIELD = "content[0].attachment.data"
 
@@ -116,3 +116,18 @@ def test_section_words(note: str, expected: SoapFlags) -> None:
 )
 def test_no_false_sections(note: str) -> None:
     assert soap_flags(note) == SoapFlags(False, False, False, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "one two  three\n",
+        "x" * (1 << 20) + " tail",  # a word ending exactly at a chunk boundary
+        "x" * ((1 << 20) - 1) + " " + "y" * 10,  # a space right before the boundary
+        ("word " * 500_000) + "\u2003end",  # unicode whitespace
+        "ab " * 400_000 + "c" * (1 << 20),
+    ],
+)
+def test_word_count_equals_split_on_huge_notes(text: str) -> None:
+    assert word_count(text) == len(text.split())

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from scribe_lakehouse.errors import ConfigError, InputError, ReasonCode
+from scribe_lakehouse.lakehouse import Lakehouse
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +57,25 @@ class Manifest:
 
     @classmethod
     def load(cls, root: Path) -> Manifest:
+        """The manifest under `root` (empty when nothing was landed). A manifest that is not valid, or
+        that names a path outside `bronze/`, is refused: nothing is read through it."""
         path = root / MANIFEST
         if not path.exists():
             return cls()
-        data = json.loads(path.read_text("utf-8"))
-        return cls([ManifestEntry(**e) for e in data["files"]])
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            entries = [ManifestEntry(**e) for e in data["files"]]
+        except (ValueError, TypeError, KeyError):
+            raise ConfigError(
+                f"the Bronze manifest ({MANIFEST}) is not valid: restore it from a backup"
+            ) from None
+        for i, entry in enumerate(entries):
+            if not is_safe_bronze_path(entry.path):
+                raise ConfigError(
+                    f"Bronze manifest entry {i} points outside bronze/ (an absolute path or '..'): "
+                    "refusing to read it"
+                )
+        return cls(entries)
 
     def save(self, root: Path) -> None:
         path = root / MANIFEST
@@ -119,6 +134,19 @@ def safe_name(name: str) -> str:
     return clean
 
 
+def is_safe_bronze_path(path: str) -> bool:
+    """A manifest path is relative, inside `bronze/`, and made of safe names only."""
+    parts = path.split("/")
+    if len(parts) < 2 or parts[0] != "bronze" or "\\" in path:
+        return False
+    try:
+        for part in parts[1:]:
+            safe_name(part)
+    except InputError:
+        return False
+    return True
+
+
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -158,13 +186,35 @@ def _copy_atomic(src: Path, dest: Path) -> tuple[int, str]:
 
 
 def _dest(root: Path, kind: Kind, cohort: str | None, src: Path, name: str, taken: set[str]) -> Path:
+    """Where a file lands; a new version of a name already landed goes beside the old one as
+    `name~<sha12>.ext` (then `~<sha12>-2`, … should that be taken too). Adds the path to `taken`."""
     base = root / "bronze" / kind
     folder = base / f"cohort={cohort}" if cohort else base
     dest = folder / name
     if str(dest.relative_to(root)) in taken:  # a new version of a file already landed: keep both
         stem, dot, ext = name.rpartition(".")
-        dest = folder / f"{stem}~{sha256_file(src)[:12]}{dot}{ext}"
+        tag = sha256_file(src)[:12]
+        dest = folder / f"{stem}~{tag}{dot}{ext}"
+        n = 1
+        while str(dest.relative_to(root)) in taken:
+            n += 1
+            dest = folder / f"{stem}~{tag}-{n}{dot}{ext}"
+    taken.add(str(dest.relative_to(root)))
     return dest
+
+
+def remove_partial_copies(root: Path) -> int:
+    """Delete `*.part` files a killed landing left in Bronze (only ever called under the writer lock, so
+    no landing is in progress); they were never in the manifest. Returns how many."""
+    bronze = root / "bronze"
+    removed = 0
+    if bronze.is_dir():
+        for part in bronze.rglob("*.part"):
+            part.unlink(missing_ok=True)
+            removed += 1
+    if removed:
+        log.warning("removed %d partial file(s) left by an interrupted landing", removed)
+    return removed
 
 
 def land(
@@ -177,12 +227,36 @@ def land(
     workers: int = 4,
     progress: Callable[[int], None] | None = None,
 ) -> LandingSummary:
-    """Land files of `kinds` from a local folder into Bronze; FHIR bundles go to new cohorts."""
+    """Land files of `kinds` from a local folder into Bronze; FHIR bundles go to new cohorts. Holds the
+    root's writer lock. The manifest is written once, after every file of the landing is in place, so a
+    landing killed part-way has landed nothing and the next one deals the same files the same way."""
     if cohorts < 1:
         raise ConfigError("--cohorts must be at least 1")
+    with Lakehouse(root).lock():
+        remove_partial_copies(root)
+        return _land(
+            source,
+            root,
+            kinds=kinds,
+            cohorts=cohorts,
+            max_files=max_files,
+            workers=workers,
+            progress=progress,
+        )
+
+
+def _land(
+    source: Path,
+    root: Path,
+    *,
+    kinds: Iterable[Kind],
+    cohorts: int,
+    max_files: int | None,
+    workers: int,
+    progress: Callable[[int], None] | None,
+) -> LandingSummary:
     manifest = Manifest.load(root)
-    known = {(e.name, e.kind, e.sha256) for e in manifest.entries}
-    by_name = {(e.name, e.kind): e for e in manifest.entries}
+    by_name = {(e.name, e.kind): e for e in manifest.entries}  # the latest version of each name
     taken = {e.path for e in manifest.entries}
     next_cohort = len(manifest.cohorts())
     landed: list[ManifestEntry] = []
@@ -200,9 +274,9 @@ def land(
             except InputError:
                 rejected += 1
                 continue
-            prior = by_name.get((name, kind))
-            same_size = prior is not None and prior.bytes == path.stat().st_size
-            if same_size and (name, kind, sha256_file(path)) in known:
+            latest = by_name.get((name, kind))
+            same_size = latest is not None and latest.bytes == path.stat().st_size
+            if same_size and latest is not None and latest.sha256 == sha256_file(path):
                 skipped += 1
                 if progress:
                     progress(1)
@@ -213,19 +287,21 @@ def land(
         next_cohort += n_cohorts
         new_cohorts.extend(labels)
 
-        def one(
-            item: tuple[int, tuple[Path, str]], kind: Kind = kind, labels: list[str] = labels
-        ) -> ManifestEntry:
-            i, (path, name) = item
+        # destinations are chosen in order before any copy, so names that collide (a re-landed file, or
+        # two source names equal after NFC normalisation) get distinct, deterministic paths
+        plan = []
+        for i, (path, name) in enumerate(todo):
             cohort = labels[i % len(labels)] if labels else None
-            dest = _dest(root, kind, cohort, path, name, taken)
+            plan.append((path, name, cohort, _dest(root, kind, cohort, path, name, taken)))
+
+        def one(item: tuple[Path, str, str | None, Path], kind: Kind = kind) -> ManifestEntry:
+            path, name, cohort, dest = item
             size, sha = _copy_atomic(path, dest)
             return ManifestEntry(name, kind, cohort, str(dest.relative_to(root)), size, sha, now, str(source))
 
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            for entry in pool.map(one, enumerate(todo)):
+            for entry in pool.map(one, plan):
                 landed.append(entry)
-                taken.add(entry.path)
                 if progress:
                     progress(1)
     if landed:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pyarrow as pa
 
@@ -21,7 +21,7 @@ from scribe_lakehouse.rows import (
     to_arrow,
 )
 from scribe_lakehouse.storage import delta
-from scribe_lakehouse.validation import TableValidation, ingest_log_rows
+from scribe_lakehouse.validation import TableValidation, ingest_log_rows, reconciliation_check
 
 # re-exported: these shapes and rules moved to engine-free modules shared with the Spark engine
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "Totals",
     "append_ingest_log",
     "quarantine_id",
+    "reconciliation_check",
     "split_required",
     "write_batch",
 ]
@@ -51,10 +52,16 @@ def write_batch(
     run_id: str,
     now: dt.datetime,
     totals: Totals,
+    ranks: Mapping[str, int] | None = None,
 ) -> None:
     """One MERGE per Silver table, then quarantine, then the processed-file marks (last, so an
-    interrupted batch is simply parsed again by the next run)."""
+    interrupted batch is simply parsed again by the next run).
+
+    `files` come in manifest order and `ranks` gives each bundle name the manifest position of its latest
+    version: a key carried by several bundles keeps the row of the highest-ranked one (within a bundle,
+    the last occurrence), whichever batch or run merges first. Rows that lose count as duplicates."""
     path_of = {e.name: e.path for e in files}
+    precedence = delta.Precedence("source_file", ranks if ranks is not None else {})
     records = list(zip(quarantine_paths, parsed.quarantine, strict=True))
     for spec in SILVER_TABLES:
         good, bad = split_required(spec, parsed.rows[spec.name])
@@ -62,13 +69,17 @@ def write_batch(
         rows, dupes = dedupe_last(good, spec.column_names[0])
         table = to_arrow(spec, rows, ingest_timestamp=now)
         stats = delta.merge_changed(
-            lh.uri(spec), table, key=spec.column_names[0], compare_exclude=("ingest_timestamp",)
+            lh.uri(spec),
+            table,
+            key=spec.column_names[0],
+            compare_exclude=("ingest_timestamp",),
+            precedence=precedence,
         )
         totals.seen[spec.name] += parsed.seen[spec.name]
-        totals.written[spec.name] += len(rows)
+        totals.written[spec.name] += len(rows) - stats.superseded
         totals.inserted[spec.name] += stats.inserted
         totals.updated[spec.name] += stats.updated
-        totals.duplicates[spec.name] += dupes
+        totals.duplicates[spec.name] += dupes + stats.superseded
     for _, rec in records:
         if rec.table:
             totals.quarantined_by_table[rec.table] += 1

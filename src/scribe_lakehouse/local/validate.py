@@ -17,13 +17,18 @@ from scribe_lakehouse.registry import (
 )
 from scribe_lakehouse.validation import (
     FULL_CORPUS_PATIENTS,
+    RECONCILE_COUNTED,
+    RECONCILE_PARTS,
+    RECONCILES,
     CheckResult,
     TableValidation,
     foreign_key_check,
+    ingest_log_reconciliation_check,
     min_rows_check,
     not_null_check,
     pk_unique_check,
     range_check,
+    reconciliation,
     scaled_min_rows,
     share_all_true_check,
     share_below_check,
@@ -32,12 +37,26 @@ from scribe_lakehouse.validation import (
 # re-exported for callers that import them from here
 __all__ = [
     "FULL_CORPUS_PATIENTS",
+    "RECONCILES",
     "CheckResult",
     "TableValidation",
+    "ingest_log_reconciliation",
+    "reconciliation",
     "scaled_min_rows",
     "validate_silver",
     "validate_table",
 ]
+
+
+def ingest_log_reconciliation(ingest_log: pl.DataFrame, table: str) -> CheckResult:
+    """The `reconciles` rule over every run recorded in silver.ingest_log that parsed files (rows with
+    counts) for `table`: fails when any of them does not add up."""
+    counted = ingest_log.filter(
+        (pl.col("table") == table) & pl.all_horizontal(pl.col(c).is_not_null() for c in RECONCILE_COUNTED)
+    )
+    total = pl.sum_horizontal(pl.col(c).fill_null(0) for c in RECONCILE_PARTS)
+    bad = counted.filter(pl.col("resources_seen") != total).height
+    return ingest_log_reconciliation_check(bad_runs=bad, counted_runs=counted.height)
 
 
 def _rule(rule: Rule, frame: pl.DataFrame, frames: Mapping[str, pl.DataFrame]) -> CheckResult:

@@ -1,6 +1,7 @@
 """The Spark engine: Bronze → Silver (only what is new or changed) → validation → Gold, on any Spark
 session (Sail, Spark Connect, Fabric, Databricks). The steps are public so Fabric notebooks can run
-them one by one; `run` chains them under the root's writer lock, like the local engine."""
+them one by one; each holds the root's writer lock (the local engine's, re-entrant), and `run` chains
+them under it."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scribe_lakehouse.batches import patient_bundle_count, require_bundles, require_cohorts
 from scribe_lakehouse.bronze.landing import Manifest
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.outcomes import GoldResult, RunSummary, Totals
@@ -57,11 +59,12 @@ class SparkEngine:
     def notes(self) -> tuple[str, ...]:
         return () if self.cdf else (CDF_OFF_NOTE,)
 
+    def lock(self) -> AbstractContextManager[None]:
+        """The root's writer lock (`Lakehouse.lock`: a second writer fails with one clear line)."""
+        return self.root.lakehouse.lock()
+
     def manifest(self) -> Manifest:
-        manifest = Manifest.load(self.root.local)
-        if not manifest.fhir():
-            raise ConfigError("no FHIR bundles in Bronze under this root: run `ingest` or `demo` first")
-        return manifest
+        return require_bundles(Manifest.load(self.root.local))
 
 
 def check_writable(eng: SparkEngine) -> None:
@@ -79,8 +82,9 @@ def check_writable(eng: SparkEngine) -> None:
         )
 
 
-def patient_bundle_count(manifest: Manifest) -> int:
-    return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
+def _require_silver(eng: SparkEngine) -> None:
+    if not delta.exists(eng.root.table(SILVER_TABLES[0])):
+        raise ConfigError("no Silver tables under this root: run `run` first")
 
 
 # --- steps (Fabric notebooks 02-09 call these one by one) ---
@@ -89,20 +93,18 @@ def patient_bundle_count(manifest: Manifest) -> int:
 def stage_pending(eng: SparkEngine, *, cohorts: Sequence[str] | None = None) -> silver.StagedBatch | None:
     """Create missing tables, find the Bronze files not yet in Silver, parse them into the scratch
     folder. None when there is nothing new."""
-    manifest = eng.manifest()
-    unknown = set(cohorts or ()) - set(manifest.cohorts())
-    if unknown:
-        raise ConfigError(
-            f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
-        )
-    check_writable(eng)
-    silver.ensure_tables(eng.spark, eng.root, cdf=eng.cdf)
-    todo = silver.pending_files(eng.spark, eng.root, manifest, cohorts)
-    if not todo:
-        silver.clear_staging(eng.root)
-        log.info("Bronze → Silver: nothing new or changed")
-        return None
-    return silver.stage(eng.spark, eng.root, todo)
+    eng.manifest()  # fails clearly before taking the lock (and creating the root)
+    with eng.lock():
+        manifest = eng.manifest()  # again, under the lock: a landing may have finished meanwhile
+        require_cohorts(manifest, cohorts)
+        check_writable(eng)
+        silver.ensure_tables(eng.spark, eng.root, cdf=eng.cdf)
+        todo = silver.pending_files(eng.spark, eng.root, manifest, cohorts)
+        if not todo:
+            silver.clear_staging(eng.root)
+            log.info("Bronze → Silver: nothing new or changed")
+            return None
+        return silver.stage(eng.spark, eng.root, manifest, todo)
 
 
 def _batch(eng: SparkEngine) -> silver.StagedBatch | None:
@@ -111,21 +113,28 @@ def _batch(eng: SparkEngine) -> silver.StagedBatch | None:
 
 def merge_silver(eng: SparkEngine, tables: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
     """MERGE the staged batch into the given Silver tables (default all); {} when nothing is staged."""
-    batch = _batch(eng)
-    return {} if batch is None else silver.merge_tables(eng.spark, eng.root, batch, tables)
+    with eng.lock():
+        batch = _batch(eng)
+        return {} if batch is None else silver.merge_tables(eng.spark, eng.root, batch, tables)
 
 
 def finalize_silver(eng: SparkEngine) -> int:
     """Quarantine and processed-file marks of the staged batch; returns the quarantined count."""
-    batch = _batch(eng)
-    return 0 if batch is None else silver.finalize(eng.spark, eng.root, batch)
+    with eng.lock():
+        batch = _batch(eng)
+        return 0 if batch is None else silver.finalize(eng.spark, eng.root, batch)
 
 
 def validate(eng: SparkEngine) -> list[TableValidation]:
-    """Validate Silver, append to ingest_log (with the staged batch's counts when one was just
-    merged), and clear the scratch folder."""
-    if not delta.exists(eng.root.table(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
+    """Validate Silver, append to ingest_log (with the staged batch's counts and `reconciles` rule when
+    one was just merged, else the rule over every run in ingest_log), and clear the scratch folder."""
+    _require_silver(eng)
+    with eng.lock():
+        _require_silver(eng)
+        return _validate(eng)
+
+
+def _validate(eng: SparkEngine) -> list[TableValidation]:
     batch = _batch(eng)
     manifest = Manifest.load(eng.root.local)
     results = record_validation(
@@ -141,10 +150,12 @@ def validate(eng: SparkEngine) -> list[TableValidation]:
 
 
 def gold(eng: SparkEngine, *, force: bool = False) -> GoldResult:
-    if not delta.exists(eng.root.table(SILVER_TABLES[0])):
-        raise ConfigError("no Silver tables under this root: run `run` first")
-    check_writable(eng)
-    return build_gold_step(eng.spark, eng.root, cdf=eng.cdf, force=force)
+    """Rebuild Gold and its manifest from Silver when Silver moved (or with `force`)."""
+    _require_silver(eng)
+    with eng.lock():
+        _require_silver(eng)
+        check_writable(eng)
+        return build_gold_step(eng.spark, eng.root, cdf=eng.cdf, force=force)
 
 
 # --- the whole run ---
@@ -156,14 +167,14 @@ def run(
     cohorts: Sequence[str] | None = None,
     gold_step: bool = True,
     progress: Progress | None = None,
-    lock: bool = True,
 ) -> RunSummary:
     """Parse every new or changed Bronze bundle into Silver (one MERGE per table per cohort), validate,
-    and rebuild Gold when Silver moved."""
+    and rebuild Gold when Silver moved — all under the root's writer lock. A run that finds Silver
+    written after the last validation in ingest_log (a run killed before validating) validates it."""
     started = time.perf_counter()
     progress = progress or NullProgress()
-    held: AbstractContextManager[None] = eng.root.lakehouse.lock() if lock else nullcontext()
-    with held:
+    eng.manifest()
+    with eng.lock():
         batch = stage_pending(eng, cohorts=cohorts)
         validation: list[TableValidation] = []
         totals = Totals()
@@ -175,6 +186,9 @@ def run(
             silver.finalize(eng.spark, eng.root, batch)
             progress.advance(1)
             totals = batch.totals()
+            validation = validate(eng)
+        elif silver.last_parse_unvalidated(eng.spark, eng.root):
+            log.warning("the last run that wrote Silver was interrupted before validating it: validating now")
             validation = validate(eng)
         gold_result = gold(eng) if gold_step else None
     files = batch.files if batch is not None else ()

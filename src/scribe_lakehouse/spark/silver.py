@@ -20,17 +20,20 @@ import json
 import logging
 import shutil
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scribe_lakehouse import batches
+from scribe_lakehouse.batches import SOURCE_COLUMN, Precedence
 from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.model import DicomHeader
 from scribe_lakehouse.outcomes import Totals
 from scribe_lakehouse.registry import (
+    INGEST_LOG,
     PROCESSED_FILES,
     QUARANTINE,
     SILVER_TABLES,
@@ -72,15 +75,27 @@ def ensure_tables(spark: SparkSession, root: SparkRoot, *, cdf: bool) -> None:
 def pending_files(
     spark: SparkSession, root: SparkRoot, manifest: Manifest, cohorts: Sequence[str] | None
 ) -> list[ManifestEntry]:
-    """FHIR files in the manifest whose exact bytes have not been parsed into Silver yet."""
+    """The current version of each FHIR file whose exact bytes have not been parsed into Silver yet
+    (`batches.pending`, the rule both engines apply)."""
     done = delta.read(spark, root.table(PROCESSED_FILES)).select("bronze_path", "sha256").collect()
     parsed = {(r["bronze_path"], r["sha256"]) for r in done}
-    return [e for e in manifest.fhir(cohorts) if (e.path, e.sha256) not in parsed]
+    return batches.pending(manifest, parsed, cohorts)
 
 
-def dicom_index(root: SparkRoot) -> dict[str, DicomHeader]:
-    folder = root.local / "bronze" / "dicom"
-    return build_dicom_index(sorted(folder.glob("*.dcm"))) if folder.is_dir() else {}
+def last_parse_unvalidated(spark: SparkSession, root: SparkRoot) -> bool:
+    """Silver written after the last validation recorded in ingest_log (`batches.parse_unvalidated`)."""
+    from pyspark.sql import functions as F
+
+    def latest(spec: TableSpec) -> dt.datetime | None:
+        row = delta.read(spark, root.table(spec)).agg(F.max("ingest_timestamp").alias("t")).collect()[0]
+        return row["t"]  # type: ignore[no-any-return]
+
+    return batches.parse_unvalidated(latest(PROCESSED_FILES), latest(INGEST_LOG))
+
+
+def dicom_index(root: SparkRoot, manifest: Manifest) -> dict[str, DicomHeader]:
+    """Headers of the DICOM files in the manifest (read on the driver, shipped with the parse job)."""
+    return build_dicom_index(root.local / path for path in batches.dicom_paths(manifest))
 
 
 # --- the staged batch ---
@@ -94,6 +109,12 @@ class StagedBatch:
     now: dt.datetime
     files: tuple[ManifestEntry, ...]
     location: Location
+    ranks: Mapping[str, int] = field(default_factory=dict)  # batches.source_ranks at staging time
+
+    @property
+    def precedence(self) -> Precedence:
+        """Which bundle's row wins a key carried by several (the Silver tables' duplicate rule)."""
+        return Precedence(SOURCE_COLUMN, self.ranks)
 
     @property
     def cohorts(self) -> tuple[str, ...]:
@@ -105,6 +126,7 @@ class StagedBatch:
             "now": self.now.isoformat(),
             "uri": self.location.uri,
             "files": [asdict(e) for e in self.files],
+            "ranks": dict(self.ranks),
         }
         (self.location.path / BATCH_FILE).write_text(json.dumps(body, indent=1) + "\n", "utf-8")
 
@@ -116,6 +138,7 @@ class StagedBatch:
             now=dt.datetime.fromisoformat(body["now"]),
             files=tuple(ManifestEntry(**e) for e in body["files"]),
             location=Location(path, body["uri"]),
+            ranks={str(k): int(v) for k, v in body.get("ranks", {}).items()},
         )
 
     def write_stats(self, name: str, counts: dict[str, dict[str, int]]) -> None:
@@ -152,19 +175,22 @@ def clear_staging(root: SparkRoot) -> None:
 def stage(
     spark: SparkSession,
     root: SparkRoot,
+    manifest: Manifest,
     files: Sequence[ManifestEntry],
     *,
     run_id: str | None = None,
     now: dt.datetime | None = None,
 ) -> StagedBatch:
-    """Parse `files` on the executors into the scratch folder (one parse per bundle, all tables)."""
+    """Parse `files` (pending entries of `manifest`) on the executors into the scratch folder (one parse
+    per bundle, all tables)."""
     clear_staging(root)
     run_id = run_id or uuid.uuid4().hex[:16]
     now = now or dt.datetime.now(dt.UTC)
     location = root.staging(run_id)
     location.path.mkdir(parents=True, exist_ok=True)
-    batch = StagedBatch(run_id, now, tuple(files), location)
-    parsed = parse_frame(spark, root, batch.files, run_id=run_id, now=now, dicom=dicom_index(root))
+    batch = StagedBatch(run_id, now, tuple(files), location, batches.source_ranks(manifest))
+    dicom = dicom_index(root, manifest)
+    parsed = parse_frame(spark, root, batch.files, run_id=run_id, now=now, dicom=dicom)
     parsed.write.mode("overwrite").partitionBy(KIND, COHORT).parquet(location.child("rows").uri)
     batch.save()
     log.info("staged %d Bronze file(s) in %d cohort(s)", len(files), len(batch.cohorts))
@@ -180,12 +206,25 @@ def parse_frame(
     now: dt.datetime,
     dicom: dict[str, DicomHeader],
 ) -> DataFrame:
-    """The stage rows of `files` (lazy): binaryFile → mapInArrow(parser)."""
+    """The stage rows of `files` (lazy): binaryFile → mapInArrow(parser).
+
+    Empty (0-byte) files do not come through binaryFile on every engine (Sail 0.7.2 returns no row for
+    them, JVM Spark one), so they are left out of the read and enter as driver-made (path, b"") rows:
+    the parser then quarantines each as `empty_file` on every engine."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import BinaryType, StringType, StructField, StructType
+
     if not files:
         raise ConfigError("nothing to parse: no pending Bronze files")
     job = ParseJob(files=tuple(files), run_id=run_id, now=now, dicom=dicom)
-    raw = spark.read.format("binaryFile").load([root.join(e.path) for e in files])
-    return raw.select("path", "content").mapInArrow(parse_function(job), spark_schema(stage_arrow_schema()))
+    schema = StructType([StructField("path", StringType()), StructField("content", BinaryType())])
+    empty = [(root.join(e.path), bytearray()) for e in files if e.bytes == 0]
+    read = [root.join(e.path) for e in files if e.bytes > 0]
+    raw = spark.createDataFrame(empty, schema)
+    if read:
+        whole = spark.read.format("binaryFile").load(read).where(F.col("length") > 0)
+        raw = whole.select("path", "content").unionByName(raw)
+    return raw.mapInArrow(parse_function(job), spark_schema(stage_arrow_schema()))
 
 
 def stage_rows(spark: SparkSession, batch: StagedBatch) -> DataFrame:
@@ -215,7 +254,8 @@ def merge_tables(
     spark: SparkSession, root: SparkRoot, batch: StagedBatch, tables: Iterable[str] | None = None
 ) -> dict[str, dict[str, int]]:
     """MERGE the staged rows of `tables` (default all 10), cohort by cohort; returns and records the
-    per-table counts (written, inserted, updated, duplicates)."""
+    per-table counts (written, inserted, updated, duplicates). A row that loses to the table's row of
+    its key (from a bundle landed later: `batch.precedence`) is not written and counts as a duplicate."""
     from pyspark.sql import functions as F
 
     specs = [silver_table(t) for t in tables] if tables is not None else list(SILVER_TABLES)
@@ -243,9 +283,10 @@ def merge_tables(
                 source_rows=keys,
                 scratch=batch.location.child("changed"),
                 compare_exclude=("ingest_timestamp",),
+                precedence=batch.precedence,
             )
-            counts["written"][spec.name] += keys
-            counts["duplicates"][spec.name] += total - keys
+            counts["written"][spec.name] += keys - stats.superseded
+            counts["duplicates"][spec.name] += total - keys + stats.superseded
             counts["inserted"][spec.name] += stats.inserted
             counts["updated"][spec.name] += stats.updated
         log.info("Silver %s: merged %d cohort(s)", spec.name, len(batch.cohorts))

@@ -23,14 +23,18 @@ from scribe_lakehouse.spark import delta
 from scribe_lakehouse.spark.paths import SparkRoot
 from scribe_lakehouse.spark.schemas import table_schema
 from scribe_lakehouse.validation import (
+    RECONCILE_COUNTED,
+    RECONCILE_PARTS,
     CheckResult,
     TableValidation,
     foreign_key_check,
+    ingest_log_reconciliation_check,
     ingest_log_rows,
     min_rows_check,
     not_null_check,
     pk_unique_check,
     range_check,
+    reconciliation_check,
     share_all_true_check,
     share_below_check,
 )
@@ -111,6 +115,32 @@ def validate_silver(spark: SparkSession, root: SparkRoot, *, patient_bundles: in
     return [validate_table(SILVER[t.name], frames, patient_bundles=patient_bundles) for t in SILVER_TABLES]
 
 
+def ingest_log_reconciliation(spark: SparkSession, root: SparkRoot) -> dict[str, CheckResult]:
+    """The `reconciles` rule per Silver table over every run recorded in silver.ingest_log that parsed
+    files, counted in one Spark aggregate (as `local.validate.ingest_log_reconciliation` does in Polars)."""
+    from pyspark.sql import functions as F
+
+    history = delta.read(spark, root.table(INGEST_LOG))
+    counted = history
+    for column in RECONCILE_COUNTED:
+        counted = counted.where(F.col(column).isNotNull())
+    total = F.lit(0).cast("long")
+    for column in RECONCILE_PARTS:
+        total = total + F.coalesce(F.col(column), F.lit(0).cast("long"))
+    rows = (
+        counted.groupBy(F.col("table").alias("t"))
+        .agg(F.count(F.lit(1)).alias("runs"), _count_if(F.col("resources_seen") != total, "bad"))
+        .collect()
+    )
+    found = {str(r["t"]): (int(r["bad"] or 0), int(r["runs"])) for r in rows}
+    return {
+        spec.name: ingest_log_reconciliation_check(
+            bad_runs=found.get(spec.name, (0, 0))[0], counted_runs=found.get(spec.name, (0, 0))[1]
+        )
+        for spec in SILVER_TABLES
+    }
+
+
 def record_validation(
     spark: SparkSession,
     root: SparkRoot,
@@ -120,8 +150,16 @@ def record_validation(
     now: dt.datetime,
     totals: Totals | None = None,
 ) -> list[TableValidation]:
-    """Validate every Silver table and append the results (with this run's counts) to ingest_log."""
+    """Validate every Silver table and append the results to ingest_log. With `totals` (a run that
+    parsed files) each table also gets this run's `reconciles` rule; without, the same rule over every
+    run recorded in ingest_log — as the local engine does."""
     results = validate_silver(spark, root, patient_bundles=patient_bundles)
+    if totals is not None:
+        by_table = {s.table: s for s in totals.table_stats()}
+        results = [r.with_check(reconciliation_check(by_table[r.table])) for r in results]
+    else:
+        history = ingest_log_reconciliation(spark, root)
+        results = [r.with_check(history[r.table]) for r in results]
     rows = ingest_log_rows(results, totals, run_id=run_id, now=now)
     schema = table_schema(INGEST_LOG)
     frame = spark.createDataFrame([tuple(r[c] for c in INGEST_LOG.column_names) for r in rows], schema)

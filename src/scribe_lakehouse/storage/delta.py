@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -16,12 +17,26 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from scribe_lakehouse.batches import UNRANKED, Precedence
 from scribe_lakehouse.errors import WriteError
 from scribe_lakehouse.outcomes import MergeStats
+from scribe_lakehouse.redaction import scrub
 
 log = logging.getLogger(__name__)
 
 CDF_CONFIG = {"delta.enableChangeDataFeed": "true"}
+
+
+# re-exported: the shapes and the precedence rule are engine-free, shared with the Spark engine
+__all__ = ["MergeStats", "Precedence"]
+
+
+def _rank(precedence: Precedence, expr: pl.Expr) -> pl.Expr:
+    """The rank of each value of `expr` under `precedence` (UNRANKED when not ranked)."""
+    ranks = precedence.ranks
+    return expr.replace_strict(
+        list(ranks.keys()), list(ranks.values()), default=UNRANKED, return_dtype=pl.Int64
+    )
 
 
 def exists(uri: str) -> bool:
@@ -71,23 +86,53 @@ def _row_hashes(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
     return frame.select(columns).hash_rows(seed=0)
 
 
-def changed_rows(uri: str, batch: pa.Table, *, key: str, compare: Sequence[str]) -> tuple[pa.Table, int]:
-    """Rows of `batch` that are new or differ from the target in any `compare` column; plus how many
-    of them update an existing key."""
+@dataclass(frozen=True)
+class Changes:
+    """The rows of a batch that must reach the MERGE, and what the comparison found."""
+
+    rows: pa.Table
+    updates: int
+    superseded: int = 0
+
+
+def changed_rows(
+    uri: str,
+    batch: pa.Table,
+    *,
+    key: str,
+    compare: Sequence[str],
+    precedence: Precedence | None = None,
+) -> Changes:
+    """Rows of `batch` that are new or differ from the target in any `compare` column (and, with a
+    `precedence`, do not lose to the target row of their key); how many update an existing key; and how
+    many were dropped because the target row ranks higher."""
     if batch.num_rows == 0:
-        return batch, 0
-    existing = read_keys(uri, key, batch.column(key), [key, *compare])
+        return Changes(batch, 0)
+    columns = [key, *compare]
+    if precedence is not None and precedence.column not in columns:
+        columns.append(precedence.column)
+    existing = read_keys(uri, key, batch.column(key), columns)
     if existing.height == 0:
-        return batch, 0
+        return Changes(batch, 0)
     source = pl.from_arrow(batch)
     assert isinstance(source, pl.DataFrame)
-    existing = existing.cast(source.select([key, *compare]).schema)
+    existing = existing.cast(source.select(columns).schema)
     src = source.with_columns(_h=_row_hashes(source, compare))
-    tgt = existing.select(key, _h=_row_hashes(existing, compare))
+    hashes = _row_hashes(existing, compare)
+    superseded = 0
+    if precedence is None:
+        tgt = existing.select(key, _h=hashes)
+    else:
+        src = src.with_columns(_r=_rank(precedence, pl.col(precedence.column)))
+        tgt = existing.select(key, _h=hashes, _r=_rank(precedence, pl.col(precedence.column)))
     joined = src.join(tgt, on=key, how="left", suffix="_t")
+    if precedence is not None:
+        loses = pl.col("_r_t").is_not_null() & (pl.col("_r_t") > pl.col("_r"))
+        superseded = int(joined.select(loses.sum()).item())
+        joined = joined.filter(~loses).drop("_r", "_r_t")
     keep = joined.filter(pl.col("_h_t").is_null() | (pl.col("_h") != pl.col("_h_t")))
     updates = int(keep.select(pl.col("_h_t").is_not_null().sum()).item())
-    return keep.drop("_h", "_h_t").to_arrow().cast(batch.schema), updates
+    return Changes(keep.drop("_h", "_h_t").to_arrow().cast(batch.schema), updates, superseded)
 
 
 def merge_changed(
@@ -97,19 +142,22 @@ def merge_changed(
     key: str,
     compare_exclude: Sequence[str] = (),
     delete_missing: bool = False,
+    precedence: Precedence | None = None,
 ) -> MergeStats:
     """MERGE `batch` into the table at `uri` on `key`: insert new keys, update keys whose compared
     columns changed, leave the rest untouched. With `delete_missing`, the batch is the whole table and
-    target rows whose key is absent from it are deleted. Nothing changed → nothing committed."""
+    target rows whose key is absent from it are deleted. With `precedence`, a batch row never replaces
+    a target row that ranks higher. Nothing changed → nothing committed."""
     compare = [c for c in batch.schema.names if c != key and c not in compare_exclude]
-    changed, updates = changed_rows(uri, batch, key=key, compare=compare)
+    found = changed_rows(uri, batch, key=key, compare=compare, precedence=precedence)
+    changed, updates = found.rows, found.updates
     missing = pa.array([], type=batch.schema.field(key).type)
     if delete_missing:
         current = read_arrow(uri, columns=[key]).column(key)
         missing = pc.filter(current, pc.invert(pc.is_in(current, value_set=batch.column(key))))
         missing = missing.combine_chunks() if isinstance(missing, pa.ChunkedArray) else missing
     if changed.num_rows == 0 and len(missing) == 0:
-        return MergeStats(batch.num_rows, 0, 0, 0, None)
+        return MergeStats(batch.num_rows, 0, 0, 0, None, found.superseded)
     try:
         table = DeltaTable(uri)
         if changed.num_rows:
@@ -125,9 +173,12 @@ def merge_changed(
             table.delete(f"{key} IN ({keys})")
     except Exception as exc:  # deltalake raises several unrelated types; surface one clear error
         name = "/".join(uri.rstrip("/").split("/")[-2:])
-        raise WriteError(f"MERGE into {name} failed: {type(exc).__name__}: {exc}") from exc
+        # delta-rs messages can quote paths and values: keep the type, scrub the text
+        raise WriteError(f"MERGE into {name} failed: {type(exc).__name__}: {scrub(str(exc))}") from exc
     new_version = version(uri)
-    return MergeStats(batch.num_rows, changed.num_rows - updates, updates, len(missing), new_version)
+    return MergeStats(
+        batch.num_rows, changed.num_rows - updates, updates, len(missing), new_version, found.superseded
+    )
 
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:
