@@ -148,14 +148,14 @@ def _age_bands(gold: pl.DataFrame) -> tuple[Bar, ...]:
         .with_columns(band=(pl.col("patient_age") // 10 * 10).cast(pl.Int32))
     )
     counted = latest.group_by("band").agg(count=pl.len()).sort("band")
-    return tuple(Bar(f"{r['band']}–{r['band'] + 9}", int(r["count"])) for r in counted.iter_rows(named=True))
+    return tuple(Bar(f"{r['band']}-{r['band'] + 9}", int(r["count"])) for r in counted.iter_rows(named=True))
 
 
 def nice_step(span: float, bins: int) -> float:
     """A round bin width (1, 2, 2.5 or 5 times a power of ten) giving at most about `bins` bins."""
     raw = span / bins
     magnitude = 10 ** math.floor(math.log10(raw))
-    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return float(next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw))
 
 
 def _histogram(values: pl.Series, bins: int) -> tuple[Bar, ...]:

@@ -6,6 +6,7 @@ numbers carry `data-stat="<corpus_stats key>"` so tools (and the tests) can read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -68,7 +69,7 @@ def _section(title: str, body: str, *, anchor: str) -> str:
     return f"<section id='{anchor}'><h2>{escape(title)}</h2>{body}</section>"
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], *, numeric: int = 0) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], *, numeric: int = 0) -> str:
     """An HTML table of already-escaped cells; the last `numeric` columns are right-aligned."""
     first = len(header) - numeric
 
@@ -107,7 +108,8 @@ def _vital(d: Distribution) -> str:
         f"{escape(d.unit)}"
     )
     chart = svg.columns(d.bins, title=f"{d.name} distribution", height=170, width=600)
-    return f"<h3>{escape(d.name)} <span class='muted'>({escape(d.unit)})</span></h3>{chart}<p class='muted'>{summary}</p>"
+    title = f"<h3>{escape(d.name)} <span class='muted'>({escape(d.unit)})</span></h3>"
+    return f"{title}{chart}<p class='muted'>{summary}</p>"
 
 
 def _check_row(c: TableCheck) -> tuple[str, ...]:
