@@ -10,8 +10,6 @@ from scribe_lakehouse.bronze.landing import land
 from scribe_lakehouse.local.pipeline import run
 from scribe_lakehouse.synth import generate
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="session")
 def demo_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:

@@ -13,11 +13,11 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 from click.testing import CliRunner
-from conftest import REPO
 
 from scribe_lakehouse import contract, docs_gen, registry
 from scribe_lakehouse.cli import cli
 
+REPO = Path(__file__).resolve().parents[2]
 NEW_SILVER = registry.Column("preferred_language", pa.string(), "communication[0].language display")
 NEW_GOLD = registry.Column("note_language", pa.string(), "language of the latest note")
 

@@ -14,7 +14,6 @@ import orjson
 import polars as pl
 import pyarrow.parquet as pq
 import pytest
-from conftest import REPO
 from polars.testing import assert_frame_equal
 
 from scribe_lakehouse.contract import CONTRACT_VERSION, SCHEMA_PATH, to_json_ready, validate_rows
@@ -24,6 +23,8 @@ from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY
 from scribe_lakehouse.storage import delta
 
 pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def gold_frame(root: Path) -> pl.DataFrame:

@@ -16,13 +16,14 @@ from pathlib import Path
 import duckdb
 import duckdb_extension_delta
 import pytest
-from conftest import REPO
 
 from scribe_lakehouse.corpus_manifest import CorpusManifest
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.registry import ALL_TABLES
 
 pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
 
 NOTEBOOK = REPO / "notebooks" / "lakehouse.sql"
 EXTENSION = next(Path(duckdb_extension_delta.__file__).parent.rglob("*.duckdb_extension"))
