@@ -199,9 +199,17 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.docs import docs  # noqa: E402
+from scribe_lakehouse.commands.export import export  # noqa: E402
+from scribe_lakehouse.commands.report import report  # noqa: E402
 from scribe_lakehouse.commands.ui import ui  # noqa: E402
+from scribe_lakehouse.commands.walkthrough import walkthrough  # noqa: E402
 
+cli.add_command(docs)
+cli.add_command(export)
+cli.add_command(report)
 cli.add_command(ui)
+cli.add_command(walkthrough)
 
 
 def main() -> None:

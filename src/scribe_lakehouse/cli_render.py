@@ -145,6 +145,8 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
             "Next:\n"
             f"  scribe-lakehouse validate --root {root}\n"
             f"  scribe-lakehouse run --root {root}          # a re-run writes nothing new\n"
+            f"  scribe-lakehouse walkthrough --root {root}  # one patient from Bronze to Gold\n"
+            f"  scribe-lakehouse report --root {root} --out report/  # the corpus report (HTML)\n"
             f"  the Gold corpus: {root}/gold/encounter_summary (Delta)\n"
             f"  its manifest:    {root}/gold/_metadata/corpus_manifest.json"
         )

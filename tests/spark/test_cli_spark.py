@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
+from lakehouse_io import cli_argv, cli_env, corpus_identifiers
 from scribe_lakehouse.bronze.landing import land
 from scribe_lakehouse.cli import cli
 from scribe_lakehouse.errors import LockedError
@@ -123,3 +124,23 @@ def test_spark_engine_takes_the_roots_writer_lock(
         holder.communicate("", timeout=30)
     assert holder.returncode == 0
     assert spark_engine.run(spark_engine.SparkEngine.on(spark, root)).files_parsed == 10  # released
+
+
+@pytest.mark.parametrize("mode", ["--debug", "--json"])
+def test_spark_run_prints_no_identifier(
+    small_source: Path, tmp_path: Path, sail_server: SailServer, mode: str
+) -> None:
+    """`run --engine spark` as a real subprocess, every log record shown (--debug) or the JSON summary:
+    no resource id, patient name or file name of the corpus appears (the PHI test of every command runs
+    the local engine; this is the Spark engine's)."""
+    root = _landed(small_source, tmp_path / "lh")
+    argv = cli_argv(
+        "run", "--engine", "spark", "--spark-remote", sail_server.remote, mode, "--root", str(root)
+    )
+    done = subprocess.run(argv, capture_output=True, text=True, env=cli_env(), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    identifiers = corpus_identifiers(small_source) | corpus_identifiers(root / "bronze")
+    assert len(identifiers) > 100
+    output = done.stdout + done.stderr
+    assert "Bronze" in output or "files_parsed" in output  # it said something
+    assert sorted(i for i in identifiers if i in output) == []

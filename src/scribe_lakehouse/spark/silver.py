@@ -209,8 +209,8 @@ def parse_frame(
     """The stage rows of `files` (lazy): binaryFile → mapInArrow(parser).
 
     Empty (0-byte) files do not come through binaryFile on every engine (Sail 0.7.2 returns no row for
-    them, JVM Spark one), so they are left out of the read and enter as driver-made (path, b"") rows:
-    the parser then quarantines each as `empty_file` on every engine."""
+    them), so they are left out of the read (and filtered from it) and enter as driver-made (path, b"")
+    rows: the parser then quarantines each as `empty_file` on every engine."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BinaryType, StringType, StructField, StructType
 
