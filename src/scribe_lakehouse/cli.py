@@ -104,18 +104,40 @@ def ingest(
     state.emit(summary) if state.as_json else print_landing(summary)
 
 
+def _spark_remote(value: str | None) -> str | None:
+    if value is not None and not value.startswith("sc://"):
+        raise click.BadParameter("must look like sc://host:port")
+    return value
+
+
 @cli.command()
 @click.option("--cohort", "cohorts", multiple=True, help="Only these cohorts (repeatable).")
-@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option(
+    "--spark-remote",
+    metavar="sc://HOST:PORT",
+    default=None,
+    callback=lambda _ctx, _param, value: _spark_remote(value),
+    help="Spark Connect server for --engine spark (default: a local Sail server, started and stopped).",
+)
 @click.option("--no-gold", is_flag=True, help="Stop after Silver and validation.")
 @common
-def run(state: State, cohorts: tuple[str, ...], engine: str, no_gold: bool) -> None:
+def run(state: State, cohorts: tuple[str, ...], engine: str, spark_remote: str | None, no_gold: bool) -> None:
     """Bronze → Silver (only new or changed files) → validation → Gold."""
     from scribe_lakehouse.local.pipeline import run as run_pipeline
 
+    if spark_remote and engine != "spark":
+        raise click.UsageError("--spark-remote needs --engine spark")
     bar = state.progress()
     with bar or nullcontext():
-        summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
+        if engine == "spark":
+            from scribe_lakehouse.spark.pipeline import run_on_spark
+
+            summary = run_on_spark(
+                state.root, remote=spark_remote, cohorts=cohorts or None, gold_step=not no_gold, progress=bar
+            )
+        else:
+            summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
     state.emit(summary) if state.as_json else print_run(summary, state.root)
     if not summary.passed:
         sys.exit(1)
@@ -187,10 +209,18 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.docs import docs  # noqa: E402
+from scribe_lakehouse.commands.export import export  # noqa: E402
+from scribe_lakehouse.commands.report import report  # noqa: E402
 from scribe_lakehouse.commands.ui import ui  # noqa: E402
+from scribe_lakehouse.commands.walkthrough import walkthrough  # noqa: E402
 from scribe_lakehouse.commands.watch import watch as _watch  # noqa: E402
 
+cli.add_command(docs)
+cli.add_command(export)
+cli.add_command(report)
 cli.add_command(ui)
+cli.add_command(walkthrough)
 cli.add_command(_watch)
 
 

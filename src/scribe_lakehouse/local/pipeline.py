@@ -7,13 +7,14 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scribe_lakehouse import batches
+from scribe_lakehouse.batches import patient_bundle_count, source_ranks
 from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
@@ -21,14 +22,14 @@ from scribe_lakehouse.fhir.model import DicomHeader, ParseResult
 from scribe_lakehouse.fhir.parser import parse_bundle
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local import silver_write
-from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
-from scribe_lakehouse.local.silver_write import TableRunStats
+from scribe_lakehouse.local.gold_step import build_gold_step
 from scribe_lakehouse.local.validate import (
     TableValidation,
     ingest_log_reconciliation,
     validate_silver,
     validate_table,
 )
+from scribe_lakehouse.outcomes import GoldResult, RunSummary
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import (
     INGEST_LOG,
@@ -43,37 +44,9 @@ from scribe_lakehouse.storage import delta
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    files_parsed: int
-    bytes_parsed: int
-    cohorts: tuple[str, ...]
-    tables: tuple[TableRunStats, ...]
-    quarantined: int
-    validation: tuple[TableValidation, ...]
-    gold: GoldResult | None
-    seconds: float
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return self.files_parsed == 0
-
-    @property
-    def passed(self) -> bool:
-        return all(v.passed for v in self.validation)
-
-
 def ensure_tables(lh: Lakehouse) -> None:
     for spec in SILVER_TABLES + SYSTEM_TABLES:
         delta.ensure_table(lh.uri(spec), spec.arrow_schema())
-
-
-def source_ranks(manifest: Manifest) -> dict[str, int]:
-    """Bundle file name -> position of its latest version in the manifest (landing order). When two
-    bundles carry the same resource id, the row from the higher-ranked one wins (see docs/RELIABILITY.md)."""
-    return {e.name: i for i, e in enumerate(manifest.entries) if e.kind == "fhir"}
 
 
 def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | None) -> list[ManifestEntry]:
@@ -82,30 +55,21 @@ def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | No
     never parsed once a newer one is in Bronze."""
     done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
     parsed = set(zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True))
-    current = {e.name: e.path for e in manifest.fhir()}
-    return [
-        e for e in manifest.fhir(cohorts) if current[e.name] == e.path and (e.path, e.sha256) not in parsed
-    ]
+    return batches.pending(manifest, parsed, cohorts)
 
 
 def last_parse_unvalidated(lh: Lakehouse) -> bool:
     """True when Silver was written after the last validation recorded in ingest_log (a run killed
     between its last MERGE and its ingest_log append): the next run validates Silver in its place."""
     parsed = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["ingest_timestamp"]).column(0)
-    if len(parsed) == 0:
-        return False
     validated = delta.read_arrow(lh.uri(INGEST_LOG), columns=["ingest_timestamp"]).column(0)
-    return len(validated) == 0 or pc.max(parsed).as_py() > pc.max(validated).as_py()
+    return batches.parse_unvalidated(pc.max(parsed).as_py(), pc.max(validated).as_py())
 
 
 def dicom_index(lh: Lakehouse, manifest: Manifest | None = None) -> dict[str, DicomHeader]:
     """Headers of the DICOM files in the manifest (a file a killed landing left unlisted is not used)."""
     manifest = manifest if manifest is not None else Manifest.load(lh.root)
-    return build_dicom_index(lh.root / e.path for e in manifest.entries if e.kind == "dicom")
-
-
-def patient_bundle_count(manifest: Manifest) -> int:
-    return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
+    return build_dicom_index(lh.root / path for path in batches.dicom_paths(manifest))
 
 
 def _parse_cohort(
@@ -136,17 +100,12 @@ def run(
     started = time.perf_counter()
     progress = progress or NullProgress()
     lh = Lakehouse(root)
-    if not Manifest.load(root).fhir():
-        raise ConfigError("no FHIR bundles in Bronze under this root: run `ingest` or `demo` first")
+    batches.require_bundles(Manifest.load(root))
     run_id = uuid.uuid4().hex[:16]
     now = dt.datetime.now(dt.UTC)
     with lh.lock(wait=wait):
         manifest = Manifest.load(root)  # again, under the lock: a landing may have finished meanwhile
-        unknown = set(cohorts or ()) - set(manifest.cohorts())
-        if unknown:
-            raise ConfigError(
-                f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
-            )
+        batches.require_cohorts(manifest, cohorts)
         ensure_tables(lh)
         todo = pending_files(lh, manifest, cohorts)
         totals = silver_write.Totals()

@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext
 from scribe_lakehouse.bronze.landing import Manifest
 from scribe_lakehouse.contract import CONTRACT_VERSION
 from scribe_lakehouse.errors import ConfigError
-from scribe_lakehouse.explore import preview
+from scribe_lakehouse.explore import render
 from scribe_lakehouse.lakehouse import CORPUS_MANIFEST, Lakehouse
 from scribe_lakehouse.local import pipeline
 from scribe_lakehouse.orchestration import metadata as md
@@ -166,9 +166,9 @@ def gold_encounter_summary(
     }
     if result.stats is not None:
         meta["corpus_stats"] = md.corpus_stats(result.stats)
-    index = preview.pick_encounter(table)
+    index = render.pick_encounter(table)
     if index is not None:
-        meta["sample_encounter_card"] = dg.MetadataValue.md(preview.encounter_card(table, index))
+        meta["sample_encounter_card"] = dg.MetadataValue.md(render.encounter_card(table, index))
     return dg.MaterializeResult(metadata=meta)
 
 

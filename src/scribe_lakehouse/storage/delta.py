@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -18,7 +18,9 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from scribe_lakehouse.batches import UNRANKED, Precedence
 from scribe_lakehouse.errors import WriteError
+from scribe_lakehouse.outcomes import MergeStats
 from scribe_lakehouse.redaction import scrub
 
 log = logging.getLogger(__name__)
@@ -26,31 +28,16 @@ log = logging.getLogger(__name__)
 CDF_CONFIG = {"delta.enableChangeDataFeed": "true"}
 
 
-@dataclass(frozen=True)
-class MergeStats:
-    """What one MERGE did. `version` is the committed version, or None when nothing was written."""
-
-    source_rows: int
-    inserted: int
-    updated: int
-    deleted: int
-    version: int | None
-    superseded: int = 0  # batch rows not written because the target row of their key ranks higher
+# re-exported: the shapes and the precedence rule are engine-free, shared with the Spark engine
+__all__ = ["MergeStats", "Precedence"]
 
 
-@dataclass(frozen=True)
-class Precedence:
-    """Which row wins when a batch row and a target row share a key but come from different sources:
-    the one whose `column` value ranks higher in `ranks` (values not in `ranks` rank lowest); on equal
-    ranks the batch row wins. This makes the winner independent of the order batches are merged in."""
-
-    column: str
-    ranks: Mapping[str, int] = field(default_factory=dict)
-
-    def rank(self, expr: pl.Expr) -> pl.Expr:
-        return expr.replace_strict(
-            list(self.ranks.keys()), list(self.ranks.values()), default=-1, return_dtype=pl.Int64
-        )
+def _rank(precedence: Precedence, expr: pl.Expr) -> pl.Expr:
+    """The rank of each value of `expr` under `precedence` (UNRANKED when not ranked)."""
+    ranks = precedence.ranks
+    return expr.replace_strict(
+        list(ranks.keys()), list(ranks.values()), default=UNRANKED, return_dtype=pl.Int64
+    )
 
 
 def storage_options(uri: str) -> dict[str, str] | None:
@@ -173,8 +160,8 @@ def changed_rows(
     if precedence is None:
         tgt = existing.select(key, _h=hashes)
     else:
-        src = src.with_columns(_r=precedence.rank(pl.col(precedence.column)))
-        tgt = existing.select(key, _h=hashes, _r=precedence.rank(pl.col(precedence.column)))
+        src = src.with_columns(_r=_rank(precedence, pl.col(precedence.column)))
+        tgt = existing.select(key, _h=hashes, _r=_rank(precedence, pl.col(precedence.column)))
     joined = src.join(tgt, on=key, how="left", suffix="_t")
     if precedence is not None:
         loses = pl.col("_r_t").is_not_null() & (pl.col("_r_t") > pl.col("_r"))
