@@ -20,6 +20,7 @@ test: $(BIN)/python
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
 	$(BIN)/mypy
+	$(BIN)/scribe-lakehouse docs --check
 	$(BIN)/pytest
 
 lint: $(BIN)/python

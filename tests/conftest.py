@@ -15,7 +15,7 @@ def synthea_r4_dir() -> Path | None:
     return path if path.is_dir() else None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def real_data() -> Path:
     path = synthea_r4_dir()
     if path is None:

@@ -52,28 +52,39 @@ def generate(state: State, patients: int, out: Path, seed: int, dicom: bool) -> 
 
 @cli.command()
 @click.option(
-    "--source", type=click.Path(path_type=Path, file_okay=False), required=True, help="Local source folder."
+    "--source",
+    default=None,
+    metavar="DIR|s3://BUCKET/PREFIX",
+    help="Local folder or s3:// prefix, read anonymously (AWS_ENDPOINT_URL for other S3 stores). "
+    "Default: the Coherent bucket s3://synthea-open-data/coherent/unzipped/.",
 )
 @click.option(
     "--cohorts", type=click.IntRange(min=1), default=3, show_default=True, help="New cohorts to deal into."
 )
 @click.option(
-    "--max-files", type=click.IntRange(min=1), default=None, help="Land at most N files of each kind."
+    "--max-files",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Land at most N files of each kind (FHIR: N patient bundles plus the reference bundles).",
 )
 @click.option("--with-dicom", is_flag=True, help="Also land dicom/*.dcm.")
 @click.option("--with-csv", is_flag=True, help="Also land csv/*.csv.")
 @click.option("--with-dna", is_flag=True, help="Also land dna/*.csv.")
+@click.option(
+    "--workers", type=click.IntRange(min=1, max=64), default=None, help="Parallel downloads (S3 8, local 4)."
+)
 @common
 def ingest(
     state: State,
-    source: Path,
+    source: str | None,
     cohorts: int,
     max_files: int | None,
     with_dicom: bool,
     with_csv: bool,
     with_dna: bool,
+    workers: int | None,
 ) -> None:
-    """Land files from a local folder into Bronze (append-only, resumable, sha256 manifest)."""
+    """Land files from a local folder or an S3 prefix into Bronze (parallel, resumable, sha256 manifest)."""
     from scribe_lakehouse.bronze.landing import Kind, land
 
     kinds: list[Kind] = ["fhir"]
@@ -82,32 +93,54 @@ def ingest(
     kinds += ["dna"] if with_dna else []
     bar = state.progress()
     with bar or nullcontext():
-        if bar:
-            bar.start("Landing files", 0)
         summary = land(
             source,
             state.root,
             kinds=kinds,
             cohorts=cohorts,
             max_files=max_files,
-            progress=bar.advance if bar else None,
+            workers=workers,
+            progress=bar,
         )
     state.emit(summary) if state.as_json else print_landing(summary)
     finish()
 
 
+def _spark_remote(value: str | None) -> str | None:
+    if value is not None and not value.startswith("sc://"):
+        raise click.BadParameter("must look like sc://host:port")
+    return value
+
+
 @cli.command()
 @click.option("--cohort", "cohorts", multiple=True, help="Only these cohorts (repeatable).")
-@click.option("--engine", type=click.Choice(["local"]), default="local", show_default=True)
+@click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True)
+@click.option(
+    "--spark-remote",
+    metavar="sc://HOST:PORT",
+    default=None,
+    callback=lambda _ctx, _param, value: _spark_remote(value),
+    help="Spark Connect server for --engine spark (default: a local Sail server, started and stopped).",
+)
 @click.option("--no-gold", is_flag=True, help="Stop after Silver and validation.")
 @common
-def run(state: State, cohorts: tuple[str, ...], engine: str, no_gold: bool) -> None:
+def run(state: State, cohorts: tuple[str, ...], engine: str, spark_remote: str | None, no_gold: bool) -> None:
     """Bronze → Silver (only new or changed files) → validation → Gold."""
     from scribe_lakehouse.local.pipeline import run as run_pipeline
 
+    if spark_remote and engine != "spark":
+        raise click.UsageError("--spark-remote needs --engine spark")
     bar = state.progress()
     with bar or nullcontext():
-        summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
+        if engine == "spark":
+            from scribe_lakehouse.spark.pipeline import run_on_spark
+
+            summary = run_on_spark(
+                state.root, remote=spark_remote, cohorts=cohorts or None, gold_step=not no_gold, progress=bar
+            )
+        else:
+            decline_pandas()  # the local engine never needs it (pyspark's Connect client does)
+            summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
     state.emit(summary) if state.as_json else print_run(summary, state.root)
     finish(0 if summary.passed else 1)
 
@@ -119,6 +152,7 @@ def gold(state: State, force: bool) -> None:
     """Rebuild gold.encounter_summary and its corpus manifest from Silver."""
     from scribe_lakehouse.local.pipeline import gold as run_gold
 
+    decline_pandas()
     result = run_gold(state.root, force=force)
     if state.as_json:
         state.emit(result)
@@ -179,13 +213,22 @@ def demo(state: State, patients: int, seed: int) -> None:
 
 
 # Commands that live in their own modules register here, one line each.
+from scribe_lakehouse.commands.docs import docs  # noqa: E402
+from scribe_lakehouse.commands.export import export  # noqa: E402
+from scribe_lakehouse.commands.report import report  # noqa: E402
 from scribe_lakehouse.commands.ui import ui  # noqa: E402
+from scribe_lakehouse.commands.walkthrough import walkthrough  # noqa: E402
+from scribe_lakehouse.commands.watch import watch as _watch  # noqa: E402
 
+cli.add_command(docs)
+cli.add_command(export)
+cli.add_command(report)
 cli.add_command(ui)
+cli.add_command(walkthrough)
+cli.add_command(_watch)
 
 
 def main() -> None:
     tune_allocators()
-    decline_pandas()
     exit_at_once_when_done()
     cli(prog_name="scribe-lakehouse")

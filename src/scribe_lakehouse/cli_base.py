@@ -103,6 +103,8 @@ def common(func: F) -> F:
         state = State(root if root is not None else default_root(), as_json, debug)
         try:
             return func(state, **kwargs)
+        except click.ClickException:
+            raise  # usage errors keep click's own message and exit code 2
         except LakehouseError as exc:
             if debug:
                 raise

@@ -12,9 +12,9 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from scribe_lakehouse.bronze.landing import LandingSummary
-    from scribe_lakehouse.local.pipeline import RunSummary
-    from scribe_lakehouse.local.validate import TableValidation
+    from scribe_lakehouse.outcomes import RunSummary
     from scribe_lakehouse.synth import GenerateSummary
+    from scribe_lakehouse.validation import TableValidation
 
 _CONSOLES: dict[bool, Console] = {}
 
@@ -70,9 +70,11 @@ def print_generate(summary: GenerateSummary) -> None:
 
 def print_landing(summary: LandingSummary) -> None:
     cohorts = ", ".join(summary.cohorts) or "none"
+    resumed = f", {summary.resumed} resumed from an interrupted landing" if summary.resumed else ""
+    source = f" from {summary.source}" if summary.source else ""
     console().print(
-        f"Landed {summary.landed} file(s) ({summary.bytes / 1e6:.1f} MB) into cohorts {cohorts}; "
-        f"{summary.skipped} already landed, {summary.rejected} rejected."
+        f"Landed {summary.landed} file(s) ({summary.bytes / 1e6:.1f} MB){source} into cohorts {cohorts}; "
+        f"{summary.skipped} already landed, {summary.rejected} rejected{resumed}."
     )
 
 
@@ -137,12 +139,16 @@ def print_run(summary: RunSummary, root: Path, *, demo: bool = False) -> None:
         ):
             corpus.add_row(name, str(value))
         out.print(corpus)
+    for note in summary.notes:
+        out.print(f"Note: {note}")
     out.print(f"Done in {summary.seconds:.1f} s. Quarantined this run: {summary.quarantined}.")
     if demo:
         out.print(
             "Next:\n"
             f"  scribe-lakehouse validate --root {root}\n"
             f"  scribe-lakehouse run --root {root}          # a re-run writes nothing new\n"
+            f"  scribe-lakehouse walkthrough --root {root}  # one patient from Bronze to Gold\n"
+            f"  scribe-lakehouse report --root {root} --out report/  # the corpus report (HTML)\n"
             f"  the Gold corpus: {root}/gold/encounter_summary (Delta)\n"
             f"  its manifest:    {root}/gold/_metadata/corpus_manifest.json"
         )

@@ -52,3 +52,17 @@ class InputError(LakehouseError):
 
     def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
         return (InputError, (str(self.reason), self.detail))
+
+
+class SourceError(LakehouseError):
+    """A landing source could not be listed or read (access denied, connection lost, object changed).
+
+    `transient` says whether retrying the same read may succeed (a dropped connection) or not (a 403).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+    def __reduce__(self) -> tuple[type[SourceError], tuple[str]]:
+        return (SourceError, (str(self.args[0]),))

@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scribe_lakehouse.errors import LockedError
@@ -15,6 +15,8 @@ from scribe_lakehouse.registry import TableSpec
 
 DEFAULT_ROOT = "./lakehouse"
 ROOT_ENV = "LAKEHOUSE_ROOT"
+# Silver and Gold tables somewhere else than <root>/ (an s3:// prefix); Bronze and metadata stay in root
+TABLES_ENV = "LAKEHOUSE_TABLES_URI"
 CORPUS_MANIFEST = "gold/_metadata/corpus_manifest.json"
 LOCK_FILE = ".lakehouse.lock"
 
@@ -25,6 +27,11 @@ _HELD_GUARD = threading.Lock()
 
 def default_root() -> Path:
     return Path(os.environ.get(ROOT_ENV, DEFAULT_ROOT))
+
+
+def default_tables_uri() -> str | None:
+    value = os.environ.get(TABLES_ENV, "").strip()
+    return value.rstrip("/") or None
 
 
 def _holder(fd: int) -> str:
@@ -38,12 +45,16 @@ def _holder(fd: int) -> str:
 
 @dataclass(frozen=True)
 class Lakehouse:
-    """A lakehouse root on local disk."""
+    """A lakehouse root on local disk. Its Delta tables live under the root too, unless `tables` (from
+    $LAKEHOUSE_TABLES_URI by default) puts Silver and Gold under an object-store prefix (`s3://…`)."""
 
     root: Path
+    tables: str | None = field(default_factory=default_tables_uri)
 
     def uri(self, spec: TableSpec) -> str:
-        return str(self.root / spec.path)
+        if self.tables is None:
+            return str(self.root / spec.path)
+        return f"{self.tables}/{spec.path}" if "://" in self.tables else str(Path(self.tables) / spec.path)
 
     @property
     def bronze(self) -> Path:

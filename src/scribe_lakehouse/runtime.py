@@ -31,8 +31,9 @@ class _NoPandas(importlib.abc.MetaPathFinder):
 
 def decline_pandas() -> None:
     """pyarrow imports pandas (0.12 s quiet, ~0.25 s on a busy machine) the first time it converts a
-    Python list, only to ask whether the list is a pandas object. Nothing here uses pandas, so the CLI
-    process and the parse workers decline the import (pyarrow then treats lists as lists; an explicit
-    `to_pandas` would try the import again). No effect once pandas is imported."""
+    Python list, only to ask whether the list is a pandas object. The local engine never uses pandas,
+    so its CLI commands (`run`, `gold`) and the parse workers decline the import (pyarrow then treats
+    lists as lists; an explicit `to_pandas` would try the import again). Not for the Spark engine:
+    pyspark's Connect client needs pandas. No effect once pandas is imported."""
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
         sys.meta_path.insert(0, _NoPandas())

@@ -29,19 +29,24 @@ from scribe_lakehouse.synth import generate
 
 pytestmark = pytest.mark.integration
 
-State_ = Literal["empty", "bronze", "lakehouse"]
+REPO = Path(__file__).resolve().parents[2]
+State_ = Literal["empty", "bronze", "placed", "lakehouse"]
 
 
 @dataclass(frozen=True)
 class Case:
     """How to run one command. `args` may use {source} (a generated source folder), {out} (a fresh
-    folder) and {port} (a free port on 127.0.0.1); `state` is the lakehouse it starts from (empty root,
-    Bronze landed, or Silver and Gold built); `stop_after` is for commands that run until stopped (a
-    server, a watcher): SIGINT after that many seconds, then its output is checked like any other's."""
+    folder), {repo} (this checkout) and {port} (a free port on 127.0.0.1); `state` is the lakehouse
+    it starts from (empty root, Bronze landed, Bronze landed plus a bundle copied into a new cohort
+    folder by hand, or Silver and Gold built); `stop_after` is for commands that run until stopped (a
+    server, a watcher): SIGINT after that many seconds, then its output is checked like any other's;
+    `shows_patient` is for commands whose standard output is the clinical data a person asked for (the
+    walkthrough): only their log (stderr) is checked."""
 
     args: tuple[str, ...]
     state: State_
     stop_after: float | None = None
+    shows_patient: bool = False
 
 
 CASES: dict[str, Case] = {
@@ -52,6 +57,11 @@ CASES: dict[str, Case] = {
     "validate": Case((), "lakehouse"),
     "demo": Case(("--patients", "3"), "empty"),
     "ui": Case(("--port", "{port}"), "lakehouse", stop_after=10.0),
+    "watch": Case(("--once", "--settle", "0.2"), "placed"),
+    "walkthrough": Case((), "lakehouse", shows_patient=True),
+    "export": Case(("--format", "jsonl", "--out", "{out}/gold.jsonl"), "lakehouse"),
+    "report": Case(("--out", "{out}"), "lakehouse"),
+    "docs": Case(("--check", "--repo", "{repo}"), "empty"),
 }
 MODES = {"debug": ("--debug",), "json": ("--json",)}
 
@@ -87,13 +97,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _execute(argv: list[str], stop_after: float | None) -> tuple[int, str]:
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=cli_env())
-    if stop_after is not None:
-        time.sleep(stop_after)  # let a long-running command log its start-up and some work
+def _execute(argv: list[str], case: Case) -> tuple[int, str]:
+    """Run one command; its return code and the output to check (stdout and stderr, or only stderr)."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env())
+    if case.stop_after is not None:
+        time.sleep(case.stop_after)  # let a long-running command log its start-up and some work
         proc.send_signal(signal.SIGINT)
-    output, _ = proc.communicate(timeout=600)
-    return proc.returncode, output
+    stdout, stderr = proc.communicate(timeout=600)
+    return proc.returncode, stderr if case.shows_patient else stdout + stderr
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))
@@ -101,18 +112,22 @@ def _execute(argv: list[str], stop_after: float | None) -> tuple[int, str]:
 def test_command_prints_no_identifier(command: str, mode: str, templates: Templates, tmp_path: Path) -> None:
     case = CASES[command]
     root = tmp_path / "lh"
-    if case.state == "bronze":
+    if case.state in ("bronze", "placed"):
         shutil.copytree(templates.bronze, root)
+    if case.state == "placed":  # registered by the command (watch), then parsed
+        bundle = min(p for p in (templates.source / "fhir").glob("*.json") if "_" in p.name)
+        (root / "bronze" / "fhir" / "cohort=Z").mkdir()
+        shutil.copy(bundle, root / "bronze" / "fhir" / "cohort=Z" / bundle.name)  # re-landed by hand
     elif case.state == "lakehouse":
         shutil.copytree(templates.lakehouse, root)
     out = tmp_path / "out"
-    args = [a.format(source=templates.source, out=out, port=_free_port()) for a in case.args]
-    code, output = _execute(cli_argv(command, *args, *MODES[mode], "--root", str(root)), case.stop_after)
+    args = [a.format(source=templates.source, out=out, port=_free_port(), repo=REPO) for a in case.args]
+    code, output = _execute(cli_argv(command, *args, *MODES[mode], "--root", str(root)), case)
     if case.stop_after is None:
         assert code == 0, output[-3000:]
     identifiers = corpus_identifiers(templates.source)
-    for folder in (out, root / "bronze"):
-        if folder.exists():
+    for folder in (out, root / "bronze") if command == "generate" else (root / "bronze",):
+        if folder.exists():  # what generate wrote is a corpus; what other commands write is their output
             identifiers |= corpus_identifiers(folder)
     assert len(identifiers) > 100  # ids, names and file names were really collected
     leaked = sorted(i for i in identifiers if i in output)

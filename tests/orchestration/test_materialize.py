@@ -16,7 +16,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from scribe_lakehouse.bronze.landing import Manifest, land
-from scribe_lakehouse.explore import preview
+from scribe_lakehouse.explore import render
 from scribe_lakehouse.lakehouse import CORPUS_MANIFEST
 from scribe_lakehouse.local.pipeline import table_arrow
 from scribe_lakehouse.orchestration.assets import BRONZE_KEY, GOLD_KEY, SILVER_KEYS
@@ -138,9 +138,9 @@ def test_materialization_metadata_reads_well(built: Built) -> None:
     assert built.gold_run is not None
     (gold,) = built.gold_run.asset_materializations_for_node("gold_encounter_summary")
     table = delta.read_arrow(str(built.dg_root / GOLD_ENCOUNTER_SUMMARY.path))
-    index = preview.pick_encounter(table)
+    index = render.pick_encounter(table)
     assert index is not None
-    assert gold.metadata["sample_encounter_card"].value == preview.encounter_card(table, index)
+    assert gold.metadata["sample_encounter_card"].value == render.encounter_card(table, index)
     assert gold.metadata["dagster/row_count"].value == table.num_rows
     assert "#### Note" in gold.metadata["sample_encounter_card"].value
 

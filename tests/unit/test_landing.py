@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from scribe_lakehouse.bronze.landing import Manifest, cohort_label, land, safe_name, sha256_file
+from scribe_lakehouse.bronze.plan import PLAN, PlanItem, save_plan
 from scribe_lakehouse.errors import ConfigError, InputError
 
 
@@ -80,23 +81,7 @@ def test_flat_source_folder(tmp_path: Path) -> None:
     assert summary.landed == 1
 
 
-def test_a_killed_landing_leaves_nothing_landed_and_its_part_files_are_removed(tmp_path: Path) -> None:
-    src = _source(tmp_path, ["a.json", "b.json"])
-    root = tmp_path / "lh"
-    # what a landing killed mid-copy leaves: a complete copy and a half copy, no manifest
-    (root / "bronze/fhir/cohort=A").mkdir(parents=True)
-    (root / "bronze/fhir/cohort=A/a.json").write_bytes((src / "fhir/a.json").read_bytes())
-    (root / "bronze/fhir/cohort=B/").mkdir(parents=True)
-    (root / "bronze/fhir/cohort=B/b.json.part").write_bytes(b'{"resourceT')
-    assert Manifest.load(root).entries == []
-    summary = land(src, root, cohorts=2)
-    assert summary.landed == 2 and summary.cohorts == ("A", "B")
-    assert not list(root.rglob("*.part"))
-    for e in Manifest.load(root).entries:
-        assert (root / e.path).read_bytes() == (src / "fhir" / e.name).read_bytes()
-
-
-def test_flapping_content_lands_every_change_on_its_own_path(tmp_path: Path) -> None:
+def test_reverting_to_an_older_content_lands_again_beside_the_others(tmp_path: Path) -> None:
     src = tmp_path / "src"
     (src / "dicom").mkdir(parents=True)
     dcm = src / "dicom" / "a.dcm"  # DICOM has no cohorts: every version lands in one folder
@@ -117,19 +102,58 @@ def test_flapping_content_lands_every_change_on_its_own_path(tmp_path: Path) -> 
         assert sha256_file(root / e.path) == e.sha256
 
 
-def test_names_equal_after_normalisation_land_as_two_versions(tmp_path: Path) -> None:
+def test_a_killed_landings_copies_are_recorded_not_duplicated_and_its_part_files_removed(
+    tmp_path: Path,
+) -> None:
+    src = _source(tmp_path, ["a.json", "b.json"])
+    root = tmp_path / "lh"
+    # what a landing killed mid-copy leaves: a complete copy and a half copy, no manifest
+    (root / "bronze/fhir/cohort=A").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=A/a.json").write_bytes((src / "fhir/a.json").read_bytes())
+    (root / "bronze/fhir/cohort=B").mkdir(parents=True)
+    (root / "bronze/fhir/cohort=B/b.json.part").write_bytes(b'{"resourceT')  # a stale half copy
+    assert Manifest.load(root).entries == []
+    summary = land(src, root, cohorts=2)
+    assert summary.landed == 2 and summary.cohorts == ("A", "B")
+    entries = Manifest.load(root).entries
+    assert [e.path for e in entries] == ["bronze/fhir/cohort=A/a.json", "bronze/fhir/cohort=B/b.json"]
+    for e in entries:
+        assert (root / e.path).read_bytes() == (src / "fhir" / e.name).read_bytes()
+    assert not list(root.rglob("*.part"))
+
+
+def test_an_unrecorded_file_with_other_bytes_is_never_overwritten(tmp_path: Path) -> None:
+    src = _source(tmp_path, ["a.json"])
+    root = tmp_path / "lh"
+    placed = root / "bronze/fhir/cohort=A/a.json"
+    placed.parent.mkdir(parents=True)
+    placed.write_text('{"placed": "by hand"}')
+    land(src, root, cohorts=1)
+    assert placed.read_text() == '{"placed": "by hand"}'
+    [entry] = Manifest.load(root).entries
+    assert entry.path.startswith("bronze/fhir/cohort=A/a~")
+    assert (root / entry.path).read_bytes() == (src / "fhir/a.json").read_bytes()
+
+
+def test_names_equal_after_normalisation_keep_the_first_and_count_the_other(tmp_path: Path) -> None:
+    """One local name, one file: the key listed first is landed, the other is rejected and counted, and
+    landing again changes nothing (two versions of one name would replace each other on every landing)."""
     src = _source(tmp_path, ["Jos\u00e9.json", "Jose\u0301.json"])
     root = tmp_path / "lh"
-    assert land(src, root, cohorts=1).landed == 2
-    entries = Manifest.load(root).entries
-    assert [e.name for e in entries] == ["Jos\u00e9.json", "Jos\u00e9.json"]
-    assert len({e.path for e in entries}) == 2
-    assert {(root / e.path).read_bytes() for e in entries} == {
-        p.read_bytes() for p in (src / "fhir").iterdir()
-    }
+    first = land(src, root, cohorts=1)
+    assert (first.landed, first.rejected) == (1, 1)
+    [entry] = Manifest.load(root).entries
+    assert entry.name == "Jos\u00e9.json" and entry.path == "bronze/fhir/cohort=A/Jos\u00e9.json"
+    assert (root / entry.path).read_bytes() == (src / "fhir" / "Jose\u0301.json").read_bytes()
+    again = land(src, root, cohorts=1)
+    assert (again.landed, again.skipped, again.rejected) == (0, 1, 1)
+    assert Manifest.load(root).entries == [entry]
 
 
-def test_an_unreadable_or_escaping_manifest_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "bad", ["/etc/passwd", "bronze/../x.json", "silver/patient/x.json", "bronze/fhir/.."]
+)
+def test_an_unreadable_or_escaping_manifest_is_refused(tmp_path: Path, bad: str) -> None:
     src = _source(tmp_path, ["a.json"])
     root = tmp_path / "lh"
     land(src, root)
@@ -138,9 +162,38 @@ def test_an_unreadable_or_escaping_manifest_is_refused(tmp_path: Path) -> None:
     path.write_text(good[: len(good) // 2])
     with pytest.raises(ConfigError, match="is not valid"):
         Manifest.load(root)
-    for bad in ("/etc/passwd", "bronze/../x.json", "silver/patient/x.json", "bronze/fhir/.."):
-        body = json.loads(good)
-        body["files"][0]["path"] = bad
-        path.write_text(json.dumps(body))
-        with pytest.raises(ConfigError, match="points outside bronze/"):
-            Manifest.load(root)
+    body = json.loads(good)
+    body["files"][0]["path"] = bad
+    path.write_text(json.dumps(body))
+    with pytest.raises(ConfigError, match="points outside bronze/"):
+        Manifest.load(root)
+
+
+def test_a_resumed_landing_leaves_the_manifest_in_name_order(tmp_path: Path) -> None:
+    """Files are recorded as downloads finish (and an interrupted landing stops anywhere); when the
+    landing completes, its entries are in name order, exactly as an uninterrupted landing writes them —
+    the order is the precedence of duplicate ids."""
+    src = _source(tmp_path, ["a.json", "b.json", "c.json", "d.json"])
+    clean = tmp_path / "clean"
+    land(src, clean, cohorts=2)
+    expected = [(e.name, e.cohort, e.path, e.sha256) for e in Manifest.load(clean).entries]
+    assert [name for name, *_ in expected] == ["a.json", "b.json", "c.json", "d.json"]
+
+    root = tmp_path / "lh"
+    land(src, root, cohorts=2)
+    manifest = Manifest.load(root)
+    d_entry = manifest.entries[3]
+    # as a killed landing may leave it: d and b recorded in the order they finished, a and c not yet,
+    # the plan still on disk
+    items = [
+        PlanItem("fhir", e.name, e.cohort, e.path, e.bytes, None, str(src / "fhir" / e.name))
+        for e in manifest.entries
+    ]
+    save_plan(root, items, start=0)
+    manifest.entries = [d_entry, manifest.entries[1]]
+    manifest.save(root)
+    (root / items[2].path).unlink()  # c was never copied; a was copied but not recorded
+    summary = land(src, root, cohorts=2)
+    assert (summary.landed, summary.skipped) == (2, 2)
+    assert [(e.name, e.cohort, e.path, e.sha256) for e in Manifest.load(root).entries] == expected
+    assert not (root / PLAN).exists()

@@ -16,6 +16,7 @@ import pyarrow as pa
 from scribe_lakehouse.contract import summary_ids
 from scribe_lakehouse.corpus_manifest import CorpusStats
 from scribe_lakehouse.errors import ConfigError
+from scribe_lakehouse.gold_rules import SILVER_COLUMNS
 from scribe_lakehouse.local import gold_parts as parts
 from scribe_lakehouse.registry import (
     GOLD_ENCOUNTER_SUMMARY,
@@ -26,30 +27,6 @@ from scribe_lakehouse.registry import (
 )
 
 SilverFrame = pl.LazyFrame | pl.DataFrame
-
-# The Silver columns each rule reads; everything else is pruned before the plan runs.
-SILVER_COLUMNS: dict[str, tuple[str, ...]] = {
-    "patient": ("patient_id", "birth_date", "gender"),
-    "encounter": ("encounter_id", "patient_id", "type_display", "start_date"),
-    "condition": ("patient_id", "display", "onset_date", "abatement_date"),
-    "observation": (
-        "observation_id",
-        "encounter_id",
-        "code",
-        "display",
-        "category",
-        "value",
-        "unit",
-        "components_json",
-        "effective_date",
-    ),
-    "medication_request": ("patient_id", "display", "status", "authored_on"),
-    "procedure": ("encounter_id", "display"),
-    "soap_note": ("note_id", "encounter_id", "note_date", "note_text"),
-    "ecg_metadata": ("ecg_id", "encounter_id", "report_date", "conclusion", "rhythm"),
-    "imaging_study": ("study_id", "encounter_id", "started_date", *parts.IMAGING_MEMBERS),
-    "genomic_report": ("report_id", "encounter_id", "report_date", "result_summary"),
-}
 
 
 @cache

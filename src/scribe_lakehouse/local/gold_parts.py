@@ -10,19 +10,25 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from scribe_lakehouse.registry import IMAGING_TYPE, VITALS_TYPE
+from scribe_lakehouse.gold_rules import (
+    ACTIVE_MEDICATION_STATUS,
+    BP_COMPONENT_CODES,
+    BP_PANEL_CODE,
+    IMAGING_MEMBERS,
+    LAB_CATEGORY,
+    VITAL_CODES,
+    VITAL_MEMBERS,
+)
 
-VITAL_CODES: dict[str, str] = {
-    "8867-4": "heart_rate",
-    "8310-5": "temperature",
-    "2708-6": "o2_saturation",
-    "59408-5": "o2_saturation",
-}
-BP_PANEL_CODE = "85354-9"
-BP_COMPONENT_CODES: dict[str, str] = {"8480-6": "bp_systolic", "8462-4": "bp_diastolic"}
-VITAL_MEMBERS: tuple[str, ...] = tuple(f.name for f in VITALS_TYPE)
-LAB_CATEGORY = "laboratory"
-ACTIVE_MEDICATION_STATUS = "active"
+__all__ = [
+    "ACTIVE_MEDICATION_STATUS",
+    "BP_COMPONENT_CODES",
+    "BP_PANEL_CODE",
+    "IMAGING_MEMBERS",
+    "LAB_CATEGORY",
+    "VITAL_CODES",
+    "VITAL_MEMBERS",
+]
 
 COMPONENTS_DTYPE = pl.List(
     pl.Struct({"code": pl.String, "display": pl.String, "value": pl.Float64, "unit": pl.String})
@@ -181,10 +187,6 @@ def latest_ecg(ecgs: pl.LazyFrame) -> pl.LazyFrame:
     return latest_per_encounter(
         ecgs, order=("report_date", "ecg_id"), keep=("ecg_id", "conclusion", "rhythm")
     ).rename({"conclusion": "ecg_finding", "rhythm": "ecg_rhythm"})
-
-
-# imaging struct members copied from the study (has_imaging is computed)
-IMAGING_MEMBERS: tuple[str, ...] = tuple(f.name for f in IMAGING_TYPE if f.name != "has_imaging")
 
 
 def latest_imaging(studies: pl.LazyFrame) -> pl.LazyFrame:

@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
-from scribe_lakehouse.corpus_manifest import CorpusManifest, CorpusStats, SilverSource
+from scribe_lakehouse.corpus_manifest import CorpusManifest, SilverSource
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local.gold import SILVER_COLUMNS, build_gold, corpus_stats
+from scribe_lakehouse.outcomes import GoldResult
 from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY, SILVER_TABLES
 from scribe_lakehouse.storage import delta
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class GoldResult:
-    """What a Gold build did. `changed` is False when Silver had not moved (nothing written)."""
-
-    changed: bool
-    row_count: int
-    inserted: int
-    updated: int
-    deleted: int
-    version: int | None
-    stats: CorpusStats | None
 
 
 def build_gold_step(lh: Lakehouse, *, force: bool = False) -> GoldResult:

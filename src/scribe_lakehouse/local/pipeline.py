@@ -16,15 +16,16 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scribe_lakehouse import batches
+from scribe_lakehouse.batches import patient_bundle_count, source_ranks
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.dicom_join import DEFERRED, join_headers
 from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.local import parse_pool, silver_write
-from scribe_lakehouse.local.gold_step import GoldResult, build_gold_step
+from scribe_lakehouse.local.gold_step import build_gold_step
 from scribe_lakehouse.local.parse_pool import ParsedBatch
-from scribe_lakehouse.local.silver_write import TableRunStats
 from scribe_lakehouse.local.validate import (
     TableValidation,
     ingest_log_reconciliation,
@@ -32,6 +33,7 @@ from scribe_lakehouse.local.validate import (
     validate_table,
     validation_columns,
 )
+from scribe_lakehouse.outcomes import GoldResult, RunSummary
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import (
     IMAGING_STUDY,
@@ -47,80 +49,41 @@ from scribe_lakehouse.storage import delta
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class RunSummary:
-    run_id: str
-    files_parsed: int
-    bytes_parsed: int
-    cohorts: tuple[str, ...]
-    tables: tuple[TableRunStats, ...]
-    quarantined: int
-    validation: tuple[TableValidation, ...]
-    gold: GoldResult | None
-    seconds: float
-    notes: tuple[str, ...] = field(default=())
-    fallback_files: int = 0  # files the typed fast path declined (parsed on the orjson path)
-    workers: int = 0  # parse processes used (0 = in-process)
-
-    @property
-    def nothing_to_do(self) -> bool:
-        return self.files_parsed == 0
-
-    @property
-    def passed(self) -> bool:
-        return all(v.passed for v in self.validation)
-
-
 def ensure_tables(lh: Lakehouse) -> None:
     for spec in SILVER_TABLES + SYSTEM_TABLES:
         delta.ensure_table(lh.uri(spec), spec.arrow_schema())
-
-
-def source_ranks(manifest: Manifest) -> dict[str, int]:
-    """Bundle file name -> position of its latest version in the manifest (landing order). When two
-    bundles carry the same resource id, the row from the higher-ranked one wins (see docs/RELIABILITY.md)."""
-    return {e.name: i for i, e in enumerate(manifest.entries) if e.kind == "fhir"}
 
 
 def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | None) -> list[ManifestEntry]:
     """The current version of each FHIR file (the latest landed under its name), in manifest order,
     whose exact bytes have not been parsed into Silver yet. An older version of a re-landed file is
     never parsed once a newer one is in Bronze."""
-    current = {e.name: e.path for e in manifest.fhir()}
     parsed: set[tuple[str, str]] = set()
     if delta.exists(lh.uri(PROCESSED_FILES)):  # else a first run: the tables are created later
         done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
         parsed = set(
             zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True)
         )
-    return [
-        e for e in manifest.fhir(cohorts) if current[e.name] == e.path and (e.path, e.sha256) not in parsed
-    ]
+    return batches.pending(manifest, parsed, cohorts)
 
 
 def last_parse_unvalidated(lh: Lakehouse) -> bool:
     """True when Silver was written after the last validation recorded in ingest_log (a run killed
     between its last MERGE and its ingest_log append): the next run validates Silver in its place."""
     parsed = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["ingest_timestamp"]).column(0)
-    if len(parsed) == 0:
-        return False
     validated = delta.read_arrow(lh.uri(INGEST_LOG), columns=["ingest_timestamp"]).column(0)
-    return len(validated) == 0 or pc.max(parsed).as_py() > pc.max(validated).as_py()
+    return batches.parse_unvalidated(pc.max(parsed).as_py(), pc.max(validated).as_py())
 
 
 def dicom_index(lh: Lakehouse, manifest: Manifest | None = None) -> dict[str, DicomHeader]:
     """Headers of the DICOM files in the manifest (a file a killed landing left unlisted is not used)."""
     manifest = manifest if manifest is not None else Manifest.load(lh.root)
-    dicom = [lh.root / e.path for e in manifest.entries if e.kind == "dicom"]
-    if not dicom:
+    paths = batches.dicom_paths(manifest)
+    if not paths:
         return {}
     from scribe_lakehouse.bronze.dicom import build_dicom_index  # pydicom loads only when needed
 
-    return build_dicom_index(dicom)
-
-
-def patient_bundle_count(manifest: Manifest) -> int:
-    return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
+    return build_dicom_index(lh.root / path for path in paths)
 
 
 @dataclass
@@ -233,24 +196,21 @@ def run(
     gold: bool = True,
     progress: Progress | None = None,
     workers: int | None = None,
+    wait: bool = False,
 ) -> RunSummary:
     """Parse every new or changed Bronze bundle into Silver (one MERGE per table per cohort), validate,
     and rebuild Gold when Silver moved. `workers` parse processes (0 = in-process); by default one per
-    core when there is enough to parse, else in-process."""
+    core when there is enough to parse, else in-process. With `wait`, wait for the writer lock instead
+    of failing (a Dagster step, when `watch` or a CLI run is writing: it then finds what is left)."""
     started = time.perf_counter()
     progress = progress or NullProgress()
     lh = Lakehouse(root)
-    if not Manifest.load(root).fhir():
-        raise ConfigError("no FHIR bundles in Bronze under this root: run `ingest` or `demo` first")
+    batches.require_bundles(Manifest.load(root))
     run_id = uuid.uuid4().hex[:16]
     now = dt.datetime.now(dt.UTC)
-    with lh.lock():
+    with lh.lock(wait=wait):
         manifest = Manifest.load(root)  # again, under the lock: a landing may have finished meanwhile
-        unknown = set(cohorts or ()) - set(manifest.cohorts())
-        if unknown:
-            raise ConfigError(
-                f"unknown cohort(s): {', '.join(sorted(unknown))}; known: {', '.join(manifest.cohorts())}"
-            )
+        batches.require_cohorts(manifest, cohorts)
         todo = pending_files(lh, manifest, cohorts)
         totals = silver_write.Totals()
         fallbacks = 0
@@ -364,12 +324,12 @@ def check_table(root: Path, name: str) -> TableValidation:
     return validate_table(spec, frames, patient_bundles=patient_bundle_count(Manifest.load(root)))
 
 
-def gold(root: Path, *, force: bool = False) -> GoldResult:
-    """Rebuild Gold from Silver (the `gold` command)."""
+def gold(root: Path, *, force: bool = False, wait: bool = False) -> GoldResult:
+    """Rebuild Gold from Silver (the `gold` command); `wait` as in `run`."""
     lh = Lakehouse(root)
     if not root.is_dir():
         _require_silver(lh)
-    with lh.lock():
+    with lh.lock(wait=wait):
         _require_silver(lh)
         return build_gold_step(lh, force=force)
 

@@ -4,8 +4,6 @@ MERGE only what changed, quarantine, processed-file marks; and the ingest log.""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -14,81 +12,40 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scribe_lakehouse import outcomes
 from scribe_lakehouse.bronze.landing import ManifestEntry
 from scribe_lakehouse.errors import ReasonCode
 from scribe_lakehouse.fhir.model import QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local.validate import CheckResult, TableValidation, reconciliation
-from scribe_lakehouse.registry import (
-    INGEST_LOG,
-    PROCESSED_FILES,
-    QUARANTINE,
-    SILVER_TABLES,
-    TableSpec,
-)
+from scribe_lakehouse.outcomes import TableRunStats
+from scribe_lakehouse.registry import INGEST_LOG, PROCESSED_FILES, QUARANTINE, SILVER_TABLES, TableSpec
+from scribe_lakehouse.rows import processed_rows, quarantine_id, quarantine_rows
 from scribe_lakehouse.storage import delta
+from scribe_lakehouse.validation import TableValidation, ingest_log_rows, reconciliation_check
 
-
-@dataclass(frozen=True)
-class TableRunStats:
-    """One Silver table in one run: seen = written + quarantined + duplicates."""
-
-    table: str
-    seen: int
-    written: int
-    inserted: int
-    updated: int
-    quarantined: int
-    duplicates: int
-
-    @property
-    def reconciles(self) -> bool:
-        return reconciliation_check(self).passed
-
-
-def reconciliation_check(stats: TableRunStats) -> CheckResult:
-    """The `reconciles` rule for one table in one run that parsed files."""
-    return reconciliation(
-        seen=stats.seen, written=stats.written, quarantined=stats.quarantined, duplicates=stats.duplicates
-    )
-
-
-def _zero() -> dict[str, int]:
-    return {s.name: 0 for s in SILVER_TABLES}
+# re-exported: these shapes and rules moved to engine-free modules shared with the Spark engine
+__all__ = [
+    "TableRunStats",
+    "Totals",
+    "append_ingest_log",
+    "quarantine_id",
+    "reconciliation_check",
+    "write_batch",
+]
 
 
 @dataclass
-class Totals:
-    """Per-table counts accumulated over the batches of one run."""
+class Totals(outcomes.Totals):
+    """The run's counts plus, for the local engine, each table's keys as of this run's last write (read
+    once, then extended): a run holds the lock, so no other writer can change them, and later cohorts
+    need not read them back from Delta."""
 
-    seen: dict[str, int] = field(default_factory=_zero)
-    written: dict[str, int] = field(default_factory=_zero)
-    inserted: dict[str, int] = field(default_factory=_zero)
-    updated: dict[str, int] = field(default_factory=_zero)
-    quarantined_by_table: dict[str, int] = field(default_factory=_zero)
-    duplicates: dict[str, int] = field(default_factory=_zero)
-    quarantined: int = 0
-    # each table's keys as of this run's last write (read once, then extended): a run holds the lock,
-    # so no other writer can change them, and later cohorts need not read them back from Delta
     keys: dict[str, pl.Series] = field(default_factory=dict)
 
-    def table_stats(self) -> list[TableRunStats]:
-        return [
-            TableRunStats(
-                table=s.name,
-                seen=self.seen[s.name],
-                written=self.written[s.name],
-                inserted=self.inserted[s.name],
-                updated=self.updated[s.name],
-                quarantined=self.quarantined_by_table[s.name],
-                duplicates=self.duplicates[s.name],
-            )
-            for s in SILVER_TABLES
-        ]
 
-
-def split_required(spec: TableSpec, table: pa.Table) -> tuple[pa.Table, list[QuarantineRecord]]:
-    """Rows missing a required column become quarantine records instead of failing the write."""
+def _split_required(spec: TableSpec, table: pa.Table) -> tuple[pa.Table, list[QuarantineRecord]]:
+    """Rows missing a required column become quarantine records instead of failing the write (the
+    Arrow form of `rows.split_required`, which the Spark executors use on row dicts: same records)."""
     required = [c for c in spec.required_columns if c != "ingest_timestamp"]
     if all(table.column(c).null_count == 0 for c in required):
         return table, []
@@ -115,7 +72,7 @@ def split_required(spec: TableSpec, table: pa.Table) -> tuple[pa.Table, list[Qua
     return table.filter(pc.invert(bad)), records
 
 
-def dedupe_last(table: pa.Table, key: str) -> tuple[pa.Table, int]:
+def _dedupe_last(table: pa.Table, key: str) -> tuple[pa.Table, int]:
     """Collapse duplicate keys to their last occurrence; returns the rows and how many were collapsed."""
     keys = pl.Series(key, table.column(key))
     if table.num_rows == 0 or keys.n_unique() == table.num_rows:
@@ -125,28 +82,12 @@ def dedupe_last(table: pa.Table, key: str) -> tuple[pa.Table, int]:
     return table.take(pa.array(keep, type=pa.int64())), table.num_rows - len(keep)
 
 
-def quarantine_id(bronze_path: str, record: QuarantineRecord) -> str:
-    key = f"{bronze_path}|{record.entry_index}|{record.table}|{record.reason}|{record.detail}"
-    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
-
-
 def _quarantine_table(
     records: Sequence[tuple[str, QuarantineRecord]], *, run_id: str, now: dt.datetime
 ) -> pa.Table:
-    rows = [
-        {
-            "quarantine_id": quarantine_id(path, rec),
-            "run_id": run_id,
-            "source_file": rec.source_file,
-            "entry_index": rec.entry_index,
-            "resource_type": rec.resource_type,
-            "reason": str(rec.reason),
-            "detail": rec.detail,
-            "ingest_timestamp": now,
-        }
-        for path, rec in records
-    ]
-    return pa.Table.from_pylist(rows, schema=QUARANTINE.arrow_schema())
+    return pa.Table.from_pylist(
+        quarantine_rows(records, run_id=run_id, now=now), schema=QUARANTINE.arrow_schema()
+    )
 
 
 WRITE_THREADS = 2  # tables written at once: parquet encoding and the commit run in delta-rs, GIL released
@@ -170,9 +111,9 @@ def _write_table(
     known: pl.Series | None,
     precedence: delta.Precedence,
 ) -> _TableWrite:
-    good, bad = split_required(spec, table)
+    good, bad = _split_required(spec, table)
     key = spec.column_names[0]
-    rows, dupes = dedupe_last(good, key)
+    rows, dupes = _dedupe_last(good, key)
     if known is None:
         known = delta.keys(lh.uri(spec), key)
     stats = delta.merge_changed(
@@ -235,17 +176,7 @@ def write_batch(
             compare_exclude=("run_id", "ingest_timestamp"),
         )
     processed = pa.Table.from_pylist(
-        [
-            {
-                "bronze_path": e.path,
-                "sha256": e.sha256,
-                "cohort": e.cohort or "",
-                "run_id": run_id,
-                "ingest_timestamp": now,
-            }
-            for e in files
-        ],
-        schema=PROCESSED_FILES.arrow_schema(),
+        processed_rows(files, run_id=run_id, now=now), schema=PROCESSED_FILES.arrow_schema()
     )
     delta.merge_changed(
         lh.uri(PROCESSED_FILES), processed, key="bronze_path", compare_exclude=("run_id", "ingest_timestamp")
@@ -260,30 +191,5 @@ def append_ingest_log(
     run_id: str,
     now: dt.datetime,
 ) -> None:
-    def count(field_name: str, table: str) -> int | None:
-        return None if totals is None else int(getattr(totals, field_name)[table])
-
-    rows = [
-        {
-            "run_id": run_id,
-            "table": r.table,
-            "row_count": r.row_count,
-            "passed": r.passed,
-            "failed_checks": r.failed_checks,
-            "resources_seen": count("seen", r.table),
-            "rows_written": count("written", r.table),
-            "rows_inserted": count("inserted", r.table),
-            "rows_updated": count("updated", r.table),
-            "rows_quarantined": count("quarantined_by_table", r.table),
-            "duplicates_collapsed": count("duplicates", r.table),
-            "detail_json": json.dumps(
-                [
-                    {"rule": c.rule, "passed": c.passed, "observed": c.observed, "expected": c.expected}
-                    for c in r.checks
-                ]
-            ),
-            "ingest_timestamp": now,
-        }
-        for r in results
-    ]
+    rows = ingest_log_rows(results, totals, run_id=run_id, now=now)
     delta.append(lh.uri(INGEST_LOG), pa.Table.from_pylist(rows, schema=INGEST_LOG.arrow_schema()))

@@ -1,10 +1,9 @@
-"""Silver validation with Polars: the registry's rules, evaluated rule by rule."""
+"""Silver validation with Polars: the registry's rules, evaluated rule by rule (the counts here, the
+judgement and wording in the engine-free `scribe_lakehouse.validation`, shared with the Spark engine)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import polars as pl
 
@@ -17,85 +16,48 @@ from scribe_lakehouse.registry import (
     ShareBelowRule,
     TableSpec,
 )
+from scribe_lakehouse.validation import (
+    FULL_CORPUS_PATIENTS,
+    RECONCILE_COUNTED,
+    RECONCILE_PARTS,
+    RECONCILES,
+    CheckResult,
+    TableValidation,
+    foreign_key_check,
+    ingest_log_reconciliation_check,
+    min_rows_check,
+    not_null_check,
+    pk_unique_check,
+    range_check,
+    reconciliation,
+    scaled_min_rows,
+    share_all_true_check,
+    share_below_check,
+)
 
-FULL_CORPUS_PATIENTS = 100
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One rule on one table."""
-
-    rule: str
-    passed: bool
-    observed: str
-    expected: str
-
-
-@dataclass(frozen=True)
-class TableValidation:
-    """Every rule's result for one table."""
-
-    table: str
-    row_count: int
-    checks: tuple[CheckResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(c.passed for c in self.checks)
-
-    @property
-    def failed_checks(self) -> list[str]:
-        return [c.rule for c in self.checks if not c.passed]
-
-    def with_check(self, check: CheckResult) -> TableValidation:
-        return TableValidation(self.table, self.row_count, (*self.checks, check))
-
-
-RECONCILES = "reconciles"
-_RECONCILES_EXPECTED = "resources seen = rows written + rows quarantined + duplicates collapsed"
-
-
-def reconciliation(*, seen: int, written: int, quarantined: int, duplicates: int) -> CheckResult:
-    """The `reconciles` rule for one table in one run that parsed files: nothing seen went missing."""
-    total = written + quarantined + duplicates
-    sign = "=" if seen == total else "!="
-    return CheckResult(
-        RECONCILES,
-        seen == total,
-        f"{seen} {sign} {written} + {quarantined} + {duplicates}",
-        _RECONCILES_EXPECTED,
-    )
+# re-exported for callers that import them from here
+__all__ = [
+    "FULL_CORPUS_PATIENTS",
+    "RECONCILES",
+    "CheckResult",
+    "TableValidation",
+    "ingest_log_reconciliation",
+    "reconciliation",
+    "scaled_min_rows",
+    "validate_silver",
+    "validate_table",
+]
 
 
 def ingest_log_reconciliation(ingest_log: pl.DataFrame, table: str) -> CheckResult:
     """The `reconciles` rule over every run recorded in silver.ingest_log that parsed files (rows with
     counts) for `table`: fails when any of them does not add up."""
     counted = ingest_log.filter(
-        (pl.col("table") == table)
-        & pl.col("resources_seen").is_not_null()
-        & pl.col("rows_written").is_not_null()
+        (pl.col("table") == table) & pl.all_horizontal(pl.col(c).is_not_null() for c in RECONCILE_COUNTED)
     )
-    parts = ("rows_written", "rows_quarantined", "duplicates_collapsed")
-    total = pl.sum_horizontal(pl.col(c).fill_null(0) for c in parts)
+    total = pl.sum_horizontal(pl.col(c).fill_null(0) for c in RECONCILE_PARTS)
     bad = counted.filter(pl.col("resources_seen") != total).height
-    return CheckResult(
-        RECONCILES,
-        bad == 0,
-        f"{bad} of {counted.height} run(s) do not add up",
-        _RECONCILES_EXPECTED + ", in every run",
-    )
-
-
-def scaled_min_rows(min_rows: int, patient_bundles: int) -> tuple[int, str]:
-    """The minimum row count, scaled down for demo corpora smaller than 100 patient bundles."""
-    if min_rows == 0 or patient_bundles >= FULL_CORPUS_PATIENTS:
-        return min_rows, f">= {min_rows}"
-    scaled = math.ceil(min_rows * patient_bundles / FULL_CORPUS_PATIENTS)
-    return scaled, f">= {scaled} ({min_rows} scaled to {patient_bundles} patient bundles)"
-
-
-def _share(numerator: int, denominator: int) -> float:
-    return numerator / denominator if denominator else 0.0
+    return ingest_log_reconciliation_check(bad_runs=bad, counted_runs=counted.height)
 
 
 class _RefKeys:
@@ -117,31 +79,15 @@ def _rule(rule: Rule, frame: pl.DataFrame, refs: _RefKeys) -> CheckResult:
     n = frame.height
     if isinstance(rule, RangeRule):
         bad = frame.filter(~pl.col(rule.column).is_between(rule.low, rule.high)).height
-        return CheckResult(
-            rule.name, bad == 0, f"{bad} outside", f"{rule.column} in [{rule.low}, {rule.high}]"
-        )
+        return range_check(rule, bad)
     if isinstance(rule, ShareBelowRule):
-        share = _share(frame.filter(pl.col(rule.column) < rule.value).height, n)
-        return CheckResult(
-            rule.name,
-            share <= rule.max_share,
-            f"{share:.1%}",
-            f"<= {rule.max_share:.0%} with {rule.column} < {rule.value}",
-        )
+        return share_below_check(rule, frame.filter(pl.col(rule.column) < rule.value).height, n)
     if isinstance(rule, ShareAllTrueRule):
         ok = frame.filter(pl.all_horizontal([pl.col(c).fill_null(False) for c in rule.columns])).height
-        share = _share(ok, n) if n else 1.0
-        return CheckResult(
-            rule.name,
-            share >= rule.min_share,
-            f"{share:.1%}",
-            f">= {rule.min_share:.0%} with {' & '.join(rule.columns)}",
-        )
+        return share_all_true_check(rule, ok, n)
     ref = refs.get(rule.ref_table, rule.ref_column).rename({rule.ref_column: rule.column})
     orphans = frame.select(rule.column).drop_nulls().join(ref, on=rule.column, how="anti").height
-    return CheckResult(
-        rule.name, orphans == 0, f"{orphans} orphan(s)", f"every {rule.column} in {rule.ref_table}"
-    )
+    return foreign_key_check(rule, orphans)
 
 
 def validate_table(
@@ -155,15 +101,11 @@ def validate_table(
     refs = refs if refs is not None else _RefKeys(frames)
     checks: list[CheckResult] = []
     for col in spec.required_columns:
-        nulls = frame.get_column(col).null_count()
-        checks.append(CheckResult(f"not_null:{col}", nulls == 0, f"{nulls} null(s)", "0 nulls"))
+        checks.append(not_null_check(col, frame.get_column(col).null_count()))
     if spec.primary_key:
         dupes = frame.height - frame.get_column(spec.primary_key).n_unique()
-        checks.append(
-            CheckResult("pk_unique", dupes == 0, f"{dupes} duplicate(s)", f"{spec.primary_key} unique")
-        )
-    minimum, expected = scaled_min_rows(spec.min_rows, patient_bundles)
-    checks.append(CheckResult("min_rows", frame.height >= minimum, str(frame.height), expected))
+        checks.append(pk_unique_check(spec.primary_key, dupes))
+    checks.append(min_rows_check(frame.height, spec.min_rows, patient_bundles=patient_bundles))
     checks.extend(_rule(rule, frame, refs) for rule in spec.rules)
     return TableValidation(spec.name, frame.height, tuple(checks))
 

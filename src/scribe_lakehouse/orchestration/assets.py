@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext
 from scribe_lakehouse.bronze.landing import Manifest
 from scribe_lakehouse.contract import CONTRACT_VERSION
 from scribe_lakehouse.errors import ConfigError
-from scribe_lakehouse.explore import preview
+from scribe_lakehouse.explore import render
 from scribe_lakehouse.lakehouse import CORPUS_MANIFEST, Lakehouse
 from scribe_lakehouse.local import pipeline
 from scribe_lakehouse.orchestration import metadata as md
@@ -100,7 +100,9 @@ def silver_tables(
 ) -> Iterator[dg.MaterializeResult[None]]:
     """Parse the cohort's new or changed bundles once and MERGE them into all 10 Silver tables."""
     cohort = context.partition_key
-    summary = pipeline.run(lakehouse.path, cohorts=[cohort], gold=False, progress=LogProgress(context.log))
+    summary = pipeline.run(
+        lakehouse.path, cohorts=[cohort], gold=False, progress=LogProgress(context.log), wait=True
+    )
     context.log.info(
         "cohort %s: %d file(s) parsed, %d quarantined, validation %s",
         cohort,
@@ -145,7 +147,7 @@ def silver_tables(
 def gold_encounter_summary(
     context: AssetExecutionContext, lakehouse: LakehouseResource
 ) -> dg.MaterializeResult[None]:
-    result = pipeline.gold(lakehouse.path)
+    result = pipeline.gold(lakehouse.path, wait=True)
     context.log.info("Gold %s: %d rows", "rebuilt" if result.changed else "unchanged", result.row_count)
     lh = Lakehouse(lakehouse.path)
     uri = lh.uri(GOLD_ENCOUNTER_SUMMARY)
@@ -164,9 +166,9 @@ def gold_encounter_summary(
     }
     if result.stats is not None:
         meta["corpus_stats"] = md.corpus_stats(result.stats)
-    index = preview.pick_encounter(table)
+    index = render.pick_encounter(table)
     if index is not None:
-        meta["sample_encounter_card"] = dg.MetadataValue.md(preview.encounter_card(table, index))
+        meta["sample_encounter_card"] = dg.MetadataValue.md(render.encounter_card(table, index))
     return dg.MaterializeResult(metadata=meta)
 
 

@@ -8,7 +8,7 @@ import dagster as dg
 import pyarrow as pa
 
 from scribe_lakehouse.corpus_manifest import CorpusStats
-from scribe_lakehouse.explore import preview
+from scribe_lakehouse.explore import render
 from scribe_lakehouse.local.silver_write import TableRunStats
 from scribe_lakehouse.local.validate import TableValidation
 from scribe_lakehouse.registry import TableSpec
@@ -81,7 +81,7 @@ def sample_rows(table: pa.Table, spec: TableSpec, *, columns: list[str] | None =
     """A stable sample (smallest keys first) as Markdown, without file names."""
     names = columns or [c for c in table.column_names if c not in HIDDEN_IN_SAMPLES]
     key = spec.primary_key or names[0]
-    return preview.markdown_table(preview.sorted_sample(table, key, n), columns=names, max_rows=n)
+    return render.markdown_table(render.sorted_sample(table, key, n), columns=names, max_rows=n)
 
 
 def table_metadata(spec: TableSpec, table: pa.Table, *, uri: str, version: int | None) -> Metadata:

@@ -1,28 +1,94 @@
 """A sensor on the Bronze landing folder: registers new cohorts as partitions and requests their runs.
 
-Its cursor is the list of cohorts it has seen. The first tick takes stock (registers every landed cohort
-as a partition, requests nothing: those cohorts were there before the sensor started); each later tick
-requests one `cohort_job` run per cohort landed since. Gold stays manual (`gold_job`).
+It finds files and cohorts the way `watch` does (`bronze.discovery`): the manifest is the registry;
+files copied into Bronze by hand are registered once they stayed unchanged from one tick to the next
+(a bundle also ending in `}`), through the same `register` — a file `watch` registered already is not
+registered again; files a running `ingest` is landing are left to it, and their cohort waits until the
+landing is done.
+
+The cursor holds each cohort's fingerprint (its registered FHIR files: path + sha256) and the files still
+settling. The first tick takes stock (partitions for every landed cohort, no runs: they were there
+before the sensor started); each later tick requests one `cohort_job` run per cohort that is new or whose
+files changed (hand copies into an existing cohort included), keyed by the fingerprint, so one state of a
+cohort is requested once. Gold stays manual (`gold_job`).
 """
 
 # No `from __future__ import annotations` here: Dagster reads these annotations at definition time.
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
-from scribe_lakehouse.bronze.landing import Manifest
+from scribe_lakehouse.bronze.discovery import (
+    BronzeFile,
+    Stat,
+    cohort_fingerprints,
+    looks_complete,
+    register,
+    scan,
+)
+from scribe_lakehouse.bronze.manifest import Manifest
 from scribe_lakehouse.orchestration.assets import COHORT_JOB
 from scribe_lakehouse.orchestration.partitions import COHORTS, COHORTS_NAME
 from scribe_lakehouse.orchestration.resources import LakehouseResource
 
+HOLD_TICKS = 10  # a stable bundle that does not end in `}` is registered after this many ticks anyway
 
-def new_cohorts(seen: list[str] | None, landed: list[str]) -> list[str]:
-    """Cohorts landed since the sensor took stock; none on its first tick (`seen` is None)."""
+
+@dataclass(frozen=True)
+class Settling:
+    stat: Stat
+    ticks: int  # consecutive ticks it was seen unchanged
+
+
+@dataclass(frozen=True)
+class SensorCursor:
+    cohorts: dict[str, str] | None = None  # None until the first tick took stock
+    settling: dict[str, Settling] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, text: str | None) -> "SensorCursor":
+        if not text:
+            return cls()
+        body = json.loads(text)
+        if not isinstance(body, dict):  # an older cursor (a list of cohort labels): take stock again
+            return cls()
+        raw: dict[str, list[int]] = body.get("settling", {})
+        settling = {rel: Settling(Stat(int(v[0]), int(v[1])), int(v[2])) for rel, v in raw.items()}
+        return cls(body.get("cohorts"), settling)
+
+    def dump(self) -> str:
+        settling = {rel: [s.stat.size, s.stat.mtime_ns, s.ticks] for rel, s in sorted(self.settling.items())}
+        return json.dumps({"cohorts": self.cohorts, "settling": settling}, sort_keys=True)
+
+
+def changed_cohorts(seen: Mapping[str, str] | None, landed: Mapping[str, str]) -> list[str]:
+    """Cohorts new or changed since the last tick; none on the first tick (`seen` is None)."""
     if seen is None:
         return []
-    known = set(seen)
-    return [c for c in landed if c not in known]
+    return [c for c, fingerprint in landed.items() if seen.get(c) != fingerprint]
+
+
+def settle(root: Path, settling: Mapping[str, Settling]) -> tuple[list[BronzeFile], dict[str, Settling]]:
+    """Files in Bronze the manifest does not hold (or holds with another size) that are ready to register
+    — unchanged since the previous tick, and complete — and those still settling."""
+    registered = Manifest.load(root).by_path()
+    ready: list[BronzeFile] = []
+    still: dict[str, Settling] = {}
+    for f in scan(root).files:
+        entry = registered.get(f.rel)
+        if entry is not None and entry.bytes == f.stat.size:
+            continue
+        before = settling.get(f.rel)
+        ticks = before.ticks + 1 if before is not None and before.stat == f.stat else 0
+        if ticks and (f.kind != "fhir" or ticks >= HOLD_TICKS or looks_complete(f.path)):
+            ready.append(f)
+        else:
+            still[f.rel] = Settling(f.stat, ticks)
+    return ready, still
 
 
 @dg.sensor(
@@ -30,25 +96,33 @@ def new_cohorts(seen: list[str] | None, landed: list[str]) -> list[str]:
     minimum_interval_seconds=15,
     default_status=dg.DefaultSensorStatus.RUNNING,
     description=(
-        "Watches bronze/_metadata/manifest.json; each newly landed cohort gets a partition and a run."
+        "Watches the Bronze landing folder (registering files copied in by hand, as `watch` does); each "
+        "new or changed cohort gets a partition and a run."
     ),
 )
 def bronze_cohort_sensor(
     context: dg.SensorEvaluationContext, lakehouse: LakehouseResource
 ) -> dg.SensorResult | dg.SkipReason:
-    landed = Manifest.load(lakehouse.path).cohorts()
-    if not landed:
+    root = lakehouse.path
+    cursor = SensorCursor.parse(context.cursor)
+    ready, settling = settle(root, cursor.settling)
+    done = register(root, ready)
+    hashed = {f.rel for f, _ in done.hashed}
+    settling |= {f.rel: Settling(f.stat, 0) for f in ready if f.rel not in hashed}  # changed while hashed
+    landed = cohort_fingerprints(root)
+    if not landed and not settling:
+        # stock taken of an empty root: the first cohorts landed from now on are new
+        context.update_cursor(SensorCursor({}, {}).dump())
         return dg.SkipReason("no cohorts landed in Bronze yet")
-    seen = json.loads(context.cursor) if context.cursor else None
+    fresh = changed_cohorts(cursor.cohorts, landed)
     registered = set(context.instance.get_dynamic_partitions(COHORTS_NAME))
     to_register = [c for c in landed if c not in registered]
-    fresh = new_cohorts(seen, landed)
-    if seen is None:
-        context.log.info("took stock of %d landed cohort(s); runs start with the next new one", len(landed))
+    if cursor.cohorts is None:
+        context.log.info("took stock of %d landed cohort(s); runs start with the next change", len(landed))
     elif fresh:
-        context.log.info("new cohort(s) landed: %s", ", ".join(fresh))
+        context.log.info("new or changed cohort(s): %s", ", ".join(fresh))
     return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=f"cohort-{c}", partition_key=c) for c in fresh],
+        run_requests=[dg.RunRequest(run_key=f"cohort-{c}-{landed[c]}", partition_key=c) for c in fresh],
         dynamic_partitions_requests=[COHORTS.build_add_request(to_register)] if to_register else [],
-        cursor=json.dumps(landed),
+        cursor=SensorCursor({**(cursor.cohorts or {}), **landed}, settling).dump(),
     )

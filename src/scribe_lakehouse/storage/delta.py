@@ -8,8 +8,9 @@ therefore commits nothing: no new Delta version and no change rows.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import polars as pl
 import pyarrow as pa
@@ -17,7 +18,9 @@ import pyarrow.compute as pc
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from scribe_lakehouse.batches import UNRANKED, Precedence
 from scribe_lakehouse.errors import WriteError
+from scribe_lakehouse.outcomes import MergeStats
 from scribe_lakehouse.redaction import scrub
 
 log = logging.getLogger(__name__)
@@ -25,31 +28,38 @@ log = logging.getLogger(__name__)
 CDF_CONFIG = {"delta.enableChangeDataFeed": "true"}
 
 
-@dataclass(frozen=True)
-class MergeStats:
-    """What one MERGE did. `version` is the committed version, or None when nothing was written."""
-
-    source_rows: int
-    inserted: int
-    updated: int
-    deleted: int
-    version: int | None
-    superseded: int = 0  # batch rows not written because the target row of their key ranks higher
+# re-exported: the shapes and the precedence rule are engine-free, shared with the Spark engine
+__all__ = ["MergeStats", "Precedence"]
 
 
-@dataclass(frozen=True)
-class Precedence:
-    """Which row wins when a batch row and a target row share a key but come from different sources:
-    the one whose `column` value ranks higher in `ranks` (values not in `ranks` rank lowest); on equal
-    ranks the batch row wins. This makes the winner independent of the order batches are merged in."""
+def _rank(precedence: Precedence, expr: pl.Expr) -> pl.Expr:
+    """The rank of each value of `expr` under `precedence` (UNRANKED when not ranked)."""
+    ranks = precedence.ranks
+    return expr.replace_strict(
+        list(ranks.keys()), list(ranks.values()), default=UNRANKED, return_dtype=pl.Int64
+    )
 
-    column: str
-    ranks: Mapping[str, int] = field(default_factory=dict)
 
-    def rank(self, expr: pl.Expr) -> pl.Expr:
-        return expr.replace_strict(
-            list(self.ranks.keys()), list(self.ranks.values()), default=-1, return_dtype=pl.Int64
-        )
+def storage_options(uri: str) -> dict[str, str] | None:
+    """Object-store settings for a table URI (None for a local path). On S3 every commit is a
+    conditional put (If-None-Match), so two writers can never both commit one version; a DynamoDB
+    locking provider configured through AWS_S3_LOCKING_PROVIDER is used instead when set. The standard
+    AWS_* variables (endpoint, region, credentials) apply as usual."""
+    if not uri.startswith("s3://"):
+        return None
+    options: dict[str, str] = {}
+    if not os.environ.get("AWS_S3_LOCKING_PROVIDER") and not os.environ.get("AWS_CONDITIONAL_PUT"):
+        options["conditional_put"] = "etag"
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        options["endpoint_url"] = endpoint
+        if endpoint.startswith("http://"):  # a local S3-compatible store
+            options["allow_http"] = "true"
+    return options
+
+
+def _open(uri: str, *, version: int | None = None) -> DeltaTable:
+    return DeltaTable(uri, version=version, storage_options=storage_options(uri))
 
 
 def exists(uri: str) -> bool:
@@ -59,7 +69,7 @@ def exists(uri: str) -> bool:
 def version(uri: str) -> int | None:
     """Current Delta version, or None when there is no table at `uri`."""
     try:
-        return int(DeltaTable(uri).version())
+        return int(_open(uri).version())
     except TableNotFoundError:
         return None
 
@@ -71,18 +81,32 @@ def ensure_table(uri: str, schema: pa.Schema, *, cdf: bool = True) -> bool:
     ~10 ms; the protocol, schema and configuration are the same."""
     if exists(uri):
         return False
-    DeltaTable.create(uri, schema, mode="error", configuration=CDF_CONFIG if cdf else None)
+    DeltaTable.create(
+        uri,
+        schema,
+        mode="error",
+        configuration=CDF_CONFIG if cdf else None,
+        storage_options=storage_options(uri),
+    )
     return True
 
 
 def read_arrow(uri: str, *, columns: Sequence[str] | None = None) -> pa.Table:
     """The current snapshot of a table as Arrow."""
-    return DeltaTable(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
+    return _open(uri).to_pyarrow_table(columns=list(columns) if columns is not None else None)
+
+
+def read_frame(uri: str, *, columns: Sequence[str] | None = None) -> pl.DataFrame:
+    """The current snapshot as a Polars frame, read by Polars' own Parquet reader. Used where a process
+    may exit right after the read: a pyarrow dataset scan (read_arrow) whose thread pool is still winding
+    down at interpreter exit can abort the process ("terminate called without an active exception")."""
+    cols = list(columns) if columns is not None else None
+    return pl.read_delta(uri, columns=cols, storage_options=storage_options(uri))
 
 
 def row_count(uri: str, *, version: int | None = None) -> int:
     """Rows in the table (at `version`), from the log's per-file statistics: no data file is read."""
-    table = DeltaTable(uri, version=version)
+    table = _open(uri, version=version)
     actions = pa.table(table.get_add_actions(flatten=True))
     if actions.num_rows == 0:
         return 0
@@ -95,7 +119,7 @@ def row_count(uri: str, *, version: int | None = None) -> int:
 def scan(uri: str, *, version: int | None = None) -> pl.LazyFrame:
     """A lazy Polars scan of the table (at `version`, else the current one): only the columns and rows
     the plan keeps are read, and Polars reads string_view files natively."""
-    return pl.scan_delta(uri, version=version)
+    return pl.scan_delta(uri, version=version, storage_options=storage_options(uri))
 
 
 def append(uri: str, table: pa.Table) -> int:
@@ -103,8 +127,8 @@ def append(uri: str, table: pa.Table) -> int:
     if table.num_rows == 0:
         current = version(uri)
         return -1 if current is None else current
-    write_deltalake(uri, table, mode="append")
-    return int(DeltaTable(uri).version())
+    write_deltalake(uri, table, mode="append", storage_options=storage_options(uri))
+    return int(_open(uri).version())
 
 
 def _content_hash(compare: Sequence[str], schema: pl.Schema) -> pl.Expr:
@@ -116,7 +140,7 @@ def _content_hash(compare: Sequence[str], schema: pl.Schema) -> pl.Expr:
 
 def keys(uri: str, key: str) -> pl.Series:
     """Every value of the table's `key` column (empty, without reading, when it has no data file)."""
-    if not DeltaTable(uri).file_uris():
+    if not _open(uri).file_uris():
         return pl.Series(key, [], dtype=pl.String)
     return scan(uri).select(key).collect().get_column(key)
 
@@ -165,7 +189,7 @@ def changed_rows(
     ours = [pl.col(key), _content_hash(compare, schema)]
     theirs = [pl.col(key).cast(schema[key]), _content_hash(compare, schema)]
     if precedence is not None:
-        rank = precedence.rank(pl.col(precedence.column).cast(schema[precedence.column])).alias("_r")
+        rank = _rank(precedence, pl.col(precedence.column).cast(schema[precedence.column])).alias("_r")
         ours.append(rank)
         theirs.append(rank)
     target = (
@@ -195,7 +219,7 @@ def _fail(uri: str, what: str, exc: Exception) -> WriteError:
 
 def _append(uri: str, table: pa.Table) -> None:
     try:
-        write_deltalake(uri, table, mode="append")
+        write_deltalake(uri, table, mode="append", storage_options=storage_options(uri))
     except Exception as exc:
         raise _fail(uri, "append to", exc) from exc
 
@@ -221,7 +245,7 @@ def merge_changed(
     otherwise one MERGE carries the new and the changed rows. A caller that knows the target's keys
     (a single writer holding the lakehouse lock) passes them as `target_keys` to skip reading them."""
     compare = [c for c in batch.schema.names if c != key and c not in compare_exclude]
-    first_load = len(target_keys) == 0 if target_keys is not None else not DeltaTable(uri).file_uris()
+    first_load = len(target_keys) == 0 if target_keys is not None else not _open(uri).file_uris()
     if first_load:  # nothing to compare with, nothing to delete
         if batch.num_rows == 0:
             return MergeStats(0, 0, 0, 0, None)
@@ -243,7 +267,7 @@ def merge_changed(
     else:
         try:
             (
-                DeltaTable(uri)
+                _open(uri)
                 .merge(rows, predicate=f"t.{key} = s.{key}", source_alias="s", target_alias="t")
                 .when_matched_update_all()
                 .when_not_matched_insert_all()
@@ -254,7 +278,7 @@ def merge_changed(
     if len(missing):
         keys = ", ".join("'" + str(k).replace("'", "''") + "'" for k in missing.to_pylist())
         try:
-            DeltaTable(uri).delete(f"{key} IN ({keys})")
+            _open(uri).delete(f"{key} IN ({keys})")
         except Exception as exc:
             raise _fail(uri, "DELETE from", exc) from exc
     return MergeStats(batch.num_rows, inserted, updates, len(missing), version(uri), found.superseded)
@@ -262,4 +286,4 @@ def merge_changed(
 
 def load_cdf(uri: str, *, starting_version: int = 0) -> pa.Table:
     """The change data feed from `starting_version` (inclusive)."""
-    return pa.table(DeltaTable(uri).load_cdf(starting_version=starting_version))
+    return pa.table(_open(uri).load_cdf(starting_version=starting_version))
