@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -10,6 +13,7 @@ import pyarrow as pa
 
 from builders import bundle, encounter, note, patient, vital
 from scribe_lakehouse.fhir.model import DicomHeader
+from scribe_lakehouse.local import parse_pool
 from scribe_lakehouse.local.parse_pool import BATCH_BYTES, BatchJob, ParsePool, batches
 from scribe_lakehouse.registry import SILVER_TABLES, silver_table
 
@@ -109,3 +113,16 @@ def test_workers_enrich_studies_from_the_dicom_index_of_each_map_call(tmp_path: 
     enriched = [[(r["study_id"], r["dicom_extracted"]) for r in rows] for rows in remote]
     assert enriched == [[("s1", True), ("s2", False)], [("s1", False), ("s2", True)]]
     assert remote[0][0]["rows"] == 256 and remote[1][1]["columns"] == 128
+
+
+def test_spools_of_killed_runs_are_swept_and_live_ones_kept(tmp_path: Path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # its pid now names no process (a SIGKILLed run's spool looks like this)
+    orphan = tmp_path / f"{parse_pool.SPOOL_PREFIX}{dead.pid}-abc"
+    live = tmp_path / f"{parse_pool.SPOOL_PREFIX}{os.getpid()}-def"
+    other = tmp_path / f"{parse_pool.SPOOL_PREFIX}notapid"
+    for folder in (orphan, live, other):
+        folder.mkdir()
+        (folder / "batch.arrow").write_bytes(b"rows")
+    assert parse_pool.sweep_orphan_spools(tmp_path) == 1
+    assert not orphan.exists() and live.exists() and other.exists()

@@ -16,6 +16,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import shutil
 import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
@@ -39,6 +40,31 @@ BATCH_BYTES = 48 << 20  # ... and a batch of big bundles is cut earlier
 POOL_MIN_BYTES = 96 << 20  # below this, parse in-process: spawning workers costs ~0.5 s
 MAX_WORKERS = 8
 SPOOL_PARENT = Path("/dev/shm")  # shared memory (Linux): parsed batches are handed over as mapped files
+SPOOL_PREFIX = "scribe-parse-"  # + the owning process's pid + "-": a spool of a killed run can be found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def sweep_orphan_spools(parent: Path = SPOOL_PARENT) -> int:
+    """Remove spool folders whose owning process is gone (a run killed with SIGKILL cannot clean up, and
+    its spool holds Silver rows, patient data, in memory until reboot); returns how many were removed."""
+    removed = 0
+    for folder in parent.glob(SPOOL_PREFIX + "*-*"):
+        pid = folder.name.removeprefix(SPOOL_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    if removed:
+        log.info("removed %d parse spool folder(s) left by killed runs", removed)
+    return removed
 
 
 @dataclass(frozen=True)
@@ -218,7 +244,10 @@ class ParsePool:
     def __enter__(self) -> ParsePool:
         if self._workers > 0:
             if SPOOL_PARENT.is_dir() and os.access(SPOOL_PARENT, os.W_OK):
-                self._spool = tempfile.TemporaryDirectory(prefix="scribe-parse-", dir=SPOOL_PARENT)
+                sweep_orphan_spools()
+                self._spool = tempfile.TemporaryDirectory(
+                    prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=SPOOL_PARENT
+                )
             # spawn, not fork: the caller may hold threads (Polars, delta-rs, Dagster)
             self._executor = ProcessPoolExecutor(
                 self._workers,
