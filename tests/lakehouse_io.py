@@ -71,11 +71,17 @@ def _frame(uri: str, key: str, drop: tuple[str, ...] = ()) -> pl.DataFrame:
     return frame.drop([c for c in (*VOLATILE, *drop) if c in frame.columns]).sort(key)
 
 
+def silver_frames(root: Path) -> dict[str, pl.DataFrame]:
+    """Every Silver table sorted by key, without the columns that only say when a row was written."""
+    lh = Lakehouse(root)
+    return {s.name: _frame(lh.uri(s), s.column_names[0]) for s in SILVER_TABLES}
+
+
 def snapshot(root: Path, *, gold: bool = True) -> dict[str, pl.DataFrame]:
     """Every Silver table, the quarantine and processed-file tables, and Gold (when built), sorted by key,
     without the columns that only say when or by which run a row was written."""
     lh = Lakehouse(root)
-    frames = {s.name: _frame(lh.uri(s), s.column_names[0]) for s in SILVER_TABLES}
+    frames = silver_frames(root)
     frames["quarantine"] = _frame(lh.uri(QUARANTINE), "quarantine_id")
     frames["processed_files"] = _frame(lh.uri(PROCESSED_FILES), "bronze_path")
     if gold:

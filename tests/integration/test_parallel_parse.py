@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from lakehouse_io import silver_frames
 from scribe_lakehouse.bronze.dicom import build_dicom_index
 from scribe_lakehouse.bronze.landing import Manifest, land
 from scribe_lakehouse.fhir.parser import parse_files
@@ -18,15 +19,6 @@ from scribe_lakehouse.synth import generate
 pytestmark = pytest.mark.integration
 
 
-def _silver(root: Path) -> dict[str, pl.DataFrame]:
-    frames = {}
-    for spec in SILVER_TABLES:
-        frame = pl.from_arrow(table_arrow(root, spec.name))
-        assert isinstance(frame, pl.DataFrame)
-        frames[spec.name] = frame.drop("ingest_timestamp").sort(spec.column_names[0])
-    return frames
-
-
 def test_worker_processes_write_the_same_silver(real_data: Path, tmp_path: Path) -> None:
     roots = {}
     for workers in (0, 2):
@@ -35,7 +27,7 @@ def test_worker_processes_write_the_same_silver(real_data: Path, tmp_path: Path)
         summary = run(root, gold=False, workers=workers)
         assert summary.workers == workers and summary.fallback_files == 0
         assert summary.cohorts == ("A", "B", "C") and summary.passed
-    local, parallel = _silver(roots[0]), _silver(roots[2])
+    local, parallel = silver_frames(roots[0]), silver_frames(roots[2])
     for spec in SILVER_TABLES:
         assert_frame_equal(local[spec.name], parallel[spec.name])
     assert parallel["observation"].height == 6143

@@ -14,15 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from lakehouse_io import silver_frames
 from s3_support import FaultProxy, MotoServer, put_raw, seed, start_moto, wait_for
 from scribe_lakehouse.bronze.landing import Manifest, land
 from scribe_lakehouse.bronze.plan import PLAN
-from scribe_lakehouse.local.pipeline import run, table_arrow
-from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.local.pipeline import run
 from scribe_lakehouse.synth import generate
 
 pytestmark = pytest.mark.integration
@@ -149,15 +148,6 @@ def test_full_ingest_then_rerun_fetches_nothing(corpus: Corpus, tmp_path: Path) 
         proxy.close()
 
 
-def _silver(root: Path) -> dict[str, pl.DataFrame]:
-    frames = {}
-    for spec in SILVER_TABLES:
-        frame = pl.from_arrow(table_arrow(root, spec.name))
-        assert isinstance(frame, pl.DataFrame)
-        frames[spec.name] = frame.drop("ingest_timestamp").sort(spec.column_names[0])
-    return frames
-
-
 def test_s3_landing_builds_the_same_silver_as_the_local_folder(corpus: Corpus, tmp_path: Path) -> None:
     """The bytes landed from S3 (DICOM included, which feeds imaging enrichment) give exactly the Silver
     tables that landing the same folder from disk gives."""
@@ -169,7 +159,7 @@ def test_s3_landing_builds_the_same_silver_as_the_local_folder(corpus: Corpus, t
         del os.environ["AWS_ENDPOINT_URL"]
     land(corpus.folder, local_root, kinds=["fhir", "dicom", "dna"])
     assert run(s3_root, gold=False).passed and run(local_root, gold=False).passed
-    from_s3, from_disk = _silver(s3_root), _silver(local_root)
+    from_s3, from_disk = silver_frames(s3_root), silver_frames(local_root)
     for name, frame in from_disk.items():
         assert_frame_equal(from_s3[name], frame)
     imaging = from_s3["imaging_study"]

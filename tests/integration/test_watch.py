@@ -16,15 +16,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from lakehouse_io import silver_frames
 from s3_support import wait_for
 from scribe_lakehouse.bronze.landing import Manifest, land
 from scribe_lakehouse.bronze.watch import PLACED_SOURCE, Watcher
 from scribe_lakehouse.local.pipeline import run, table_arrow
-from scribe_lakehouse.registry import SILVER_TABLES
 from scribe_lakehouse.synth import generate
 
 pytestmark = pytest.mark.integration
@@ -54,15 +53,6 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
     return Corpus(folder / "fhir", patients)
 
 
-def silver(root: Path) -> dict[str, pl.DataFrame]:
-    frames = {}
-    for spec in SILVER_TABLES:
-        frame = pl.from_arrow(table_arrow(root, spec.name))
-        assert isinstance(frame, pl.DataFrame)
-        frames[spec.name] = frame.drop("ingest_timestamp").sort(spec.column_names[0])
-    return frames
-
-
 def processed(root: Path) -> dict[str, str]:
     table = table_arrow(root, "processed_files")
     return dict(zip(table.column("bronze_path").to_pylist(), table.column("sha256").to_pylist(), strict=True))
@@ -80,8 +70,8 @@ def assert_everything_processed_once(root: Path, corpus: Corpus, reference_root:
     reference_root.parent.mkdir(parents=True, exist_ok=True)
     land(corpus.fhir.parent, reference_root)
     run(reference_root, gold=False)
-    expected = silver(reference_root)
-    for name, frame in silver(root).items():
+    expected = silver_frames(reference_root)
+    for name, frame in silver_frames(root).items():
         assert_frame_equal(frame, expected[name])
 
 
