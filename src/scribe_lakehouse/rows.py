@@ -49,28 +49,38 @@ def split_required(spec: TableSpec, rows: list[Row]) -> tuple[list[Row], list[Qu
     return good, bad
 
 
-def quarantine_id(bronze_path: str, record: QuarantineRecord) -> str:
+def quarantine_id(bronze_path: str, record: QuarantineRecord, occurrence: int = 0) -> str:
+    """A stable id for a quarantine record; `occurrence` tells apart identical records of one file (two
+    rows missing the same required column), so each keeps its own row."""
     key = f"{bronze_path}|{record.entry_index}|{record.table}|{record.reason}|{record.detail}"
+    if occurrence:
+        key += f"|{occurrence}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
 def quarantine_rows(
     records: Iterable[tuple[str, QuarantineRecord]], *, run_id: str, now: dt.datetime
 ) -> list[Row]:
-    """`silver.quarantine` rows (registry columns) for (bronze path, record) pairs."""
-    return [
-        {
-            "quarantine_id": quarantine_id(path, rec),
-            "run_id": run_id,
-            "source_file": rec.source_file,
-            "entry_index": rec.entry_index,
-            "resource_type": rec.resource_type,
-            "reason": str(rec.reason),
-            "detail": rec.detail,
-            "ingest_timestamp": now,
-        }
-        for path, rec in records
-    ]
+    """`silver.quarantine` rows (registry columns) for (bronze path, record) pairs, in order. Identical
+    records of one file are numbered in the order they come (both engines give a file's records in
+    parse order), so their ids differ and are the same on every run and engine."""
+    seen: dict[tuple[str, QuarantineRecord], int] = {}
+    rows: list[Row] = []
+    for path, rec in records:
+        occurrence = seen[(path, rec)] = seen.get((path, rec), -1) + 1
+        rows.append(
+            {
+                "quarantine_id": quarantine_id(path, rec, occurrence),
+                "run_id": run_id,
+                "source_file": rec.source_file,
+                "entry_index": rec.entry_index,
+                "resource_type": rec.resource_type,
+                "reason": str(rec.reason),
+                "detail": rec.detail,
+                "ingest_timestamp": now,
+            }
+        )
+    return rows
 
 
 def processed_rows(files: Iterable[ManifestEntry], *, run_id: str, now: dt.datetime) -> list[Row]:
