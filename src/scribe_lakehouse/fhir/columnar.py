@@ -36,6 +36,30 @@ BODY_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Positions of the timestamp columns in each table's value tuples: the typed path fills them with UTC
+# microseconds since the epoch (fast._ts), the orjson path with datetimes; Arrow takes either.
+_TIMESTAMPS: dict[str, tuple[int, ...]] = {
+    s.name: tuple(
+        i
+        for i, name in enumerate(BODY_COLUMNS[s.name])
+        if pa.types.is_timestamp(s.arrow_schema().field(name).type)
+    )
+    for s in SILVER_TABLES
+}
+
+
+def _datetimes(values: fast.Values, positions: tuple[int, ...]) -> fast.Values:
+    """`values` with the typed path's microsecond timestamps as datetimes (the `parse_bundle` shape)."""
+    if not positions:
+        return values
+    out = list(values)
+    for i in positions:
+        value = out[i]
+        if isinstance(value, int):
+            out[i] = fast.micros_to_datetime(value)
+    return tuple(out)
+
+
 def _tables_of_lists() -> dict[str, list[fast.Values]]:
     return {name: [] for name in _TABLES}
 
@@ -79,8 +103,9 @@ class ColumnarResult:
         result = ParseResult(quarantine=list(self.quarantine), seen=dict(self.seen), files=self.files)
         for table in _TABLES:
             names = (*BODY_COLUMNS[table], "source_file")
+            stamps = _TIMESTAMPS[table]
             result.rows[table] = [
-                dict(zip(names, (*values, source), strict=True))
+                dict(zip(names, (*_datetimes(values, stamps), source), strict=True))
                 for values, source in zip(self.rows[table], self.sources[table], strict=True)
             ]
         return result
