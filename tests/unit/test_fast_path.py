@@ -15,7 +15,7 @@ from polars.testing import assert_frame_equal
 
 from builders import blood_pressure, bundle, condition, encounter, medication, note, patient, vital
 from scribe_lakehouse.errors import ReasonCode
-from scribe_lakehouse.fhir.columnar import BODY_COLUMNS, ColumnarResult, add_bundle
+from scribe_lakehouse.fhir.columnar import ColumnarResult, add_bundle
 from scribe_lakehouse.fhir.model import QuarantineRecord
 from scribe_lakehouse.fhir.parser import parse_bundle
 from scribe_lakehouse.registry import SILVER_TABLES
@@ -88,10 +88,8 @@ def _clean() -> list[dict[str, Any]]:
 
 
 def _rows(result: ColumnarResult) -> dict[str, list[dict[str, object]]]:
-    return {
-        table: [dict(zip(BODY_COLUMNS[table], values, strict=True)) for values in rows]
-        for table, rows in result.rows.items()
-    }
+    """Row dicts as `parse_bundle` gives them (the typed path keeps timestamps as microseconds)."""
+    return {table: list(rows) for table, rows in result.to_parse_result().rows.items()}
 
 
 def _one(resources: list[dict[str, Any]], name: str = "odd.json") -> ColumnarResult:

@@ -9,6 +9,7 @@ path is simply ~4x faster on well-formed Synthea output. Engine-free: pyarrow on
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import logging
 from collections.abc import Mapping
@@ -34,6 +35,30 @@ _TABLES = tuple(s.name for s in SILVER_TABLES)
 BODY_COLUMNS: dict[str, tuple[str, ...]] = {
     s.name: tuple(c for c in s.column_names if c not in PROVENANCE_COLUMNS) for s in SILVER_TABLES
 }
+
+
+# Positions of the timestamp columns in each table's value tuples: the typed path fills them with UTC
+# microseconds since the epoch (fast._ts), the orjson path with datetimes; Arrow takes either.
+_TIMESTAMPS: dict[str, tuple[int, ...]] = {
+    s.name: tuple(
+        i
+        for i, name in enumerate(BODY_COLUMNS[s.name])
+        if pa.types.is_timestamp(s.arrow_schema().field(name).type)
+    )
+    for s in SILVER_TABLES
+}
+
+
+def _datetimes(values: fast.Values, positions: tuple[int, ...]) -> fast.Values:
+    """`values` with the typed path's microsecond timestamps as datetimes (the `parse_bundle` shape)."""
+    if not positions:
+        return values
+    out = list(values)
+    for i in positions:
+        value = out[i]
+        if isinstance(value, int):
+            out[i] = fast.micros_to_datetime(value)
+    return tuple(out)
 
 
 def _tables_of_lists() -> dict[str, list[fast.Values]]:
@@ -79,8 +104,9 @@ class ColumnarResult:
         result = ParseResult(quarantine=list(self.quarantine), seen=dict(self.seen), files=self.files)
         for table in _TABLES:
             names = (*BODY_COLUMNS[table], "source_file")
+            stamps = _TIMESTAMPS[table]
             result.rows[table] = [
-                dict(zip(names, (*values, source), strict=True))
+                dict(zip(names, (*_datetimes(values, stamps), source), strict=True))
                 for values, source in zip(self.rows[table], self.sources[table], strict=True)
             ]
         return result
@@ -121,13 +147,22 @@ def _typed(
     return out, seen
 
 
+_UTF8_CHUNK = 1 << 18
+
+
 def _is_utf8(data: bytes) -> bool:
     """msgspec does not check the encoding of the members it skips, and a file that is not UTF-8 is
-    quarantined whole: check it here (isascii is a fast scan; only non-ASCII files pay for a decode)."""
+    quarantined whole: check it here. isascii is a fast scan; a non-ASCII file is decoded 256 KB at a
+    time, so the check reuses one small buffer instead of building (and page-faulting) a str as large as
+    the file."""
     if data.isascii():
         return True
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
     try:
-        data.decode("utf-8")
+        for start in range(0, len(data), _UTF8_CHUNK):
+            decoder.decode(view[start : start + _UTF8_CHUNK])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True

@@ -27,21 +27,31 @@ from scribe_lakehouse.registry import GENOMIC_DATA_LIMITATION
 
 Values = tuple[object, ...]
 
-_TS_CACHE: dict[str, dt.datetime] = {}
+_TS_CACHE: dict[str, int] = {}
 _TS_CACHE_MAX = 250_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROSECOND = dt.timedelta(microseconds=1)
+
+
+def micros_to_datetime(micros: int) -> dt.datetime:
+    """The UTC datetime of `_ts`'s microseconds (exact: both sides count whole microseconds)."""
+    return _EPOCH + dt.timedelta(microseconds=micros)
 
 
 class Rejected(Exception):
     """The typed path cannot extract this resource as the rules say; the file goes to the orjson path."""
 
 
-def _ts(value: str | None) -> dt.datetime | None:
-    """A FHIR dateTime as UTC datetime, memoised (bundles repeat the same instants many times)."""
+def _ts(value: str | None) -> int | None:
+    """A FHIR dateTime as UTC microseconds since the epoch, memoised (bundles repeat the same instants
+    many times). Arrow takes the integer as is for a timestamp column, ~10x faster than converting an
+    aware datetime; `micros_to_datetime` gives the datetime back (ColumnarResult.to_parse_result)."""
     if value is None:
         return None
     hit = _TS_CACHE.get(value)
     if hit is None:
-        hit = parse_datetime(value)  # ValueError: the orjson path quarantines it as BAD_DATE
+        # ValueError: the orjson path quarantines it as BAD_DATE
+        hit = (parse_datetime(value) - _EPOCH) // _MICROSECOND
         if len(_TS_CACHE) >= _TS_CACHE_MAX:
             _TS_CACHE.clear()
         _TS_CACHE[value] = hit
@@ -438,7 +448,7 @@ def classify(r: t.DiagnosticReport) -> str | None:
     return kind
 
 
-def _report_date(r: t.DiagnosticReport) -> dt.datetime | None:
+def _report_date(r: t.DiagnosticReport) -> int | None:
     when = _ts(r.effectiveDateTime)
     if when is None and r.effectivePeriod is not None:
         when = _ts(r.effectivePeriod.start)
