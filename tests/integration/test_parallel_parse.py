@@ -41,7 +41,7 @@ def test_studies_joined_with_dicom_after_parsing_equal_the_parser_with_the_index
     """The pipeline parses with the DICOM index deferred and joins the headers afterwards (workers
     and in-process): its imaging_study table is what parsing with the index gives."""
     source = tmp_path / "source"
-    generate(source, patients=12, seed=11, dicom=True, scale=0.05)  # one DICOM file
+    generate(source, patients=12, seed=16, dicom=True, scale=0.05)  # one DICOM file
     root = tmp_path / "lh"
     land(source, root, kinds=["fhir", "dicom"], cohorts=2)
     run(root, gold=False, workers=2)

@@ -62,7 +62,9 @@ Line = tuple[Json, str, int, float]
 
 
 def line_items(v: Visit, rng: random.Random) -> list[Line]:
-    """(productOrService, kind, index within kind, net) per encounter, diagnosis, procedure and shot."""
+    """(productOrService, kind, index within kind, net) per encounter, diagnosis, procedure, shot, billed
+    report or questionnaire (`v.billed`: Synthea bills lab and survey panels under their LOINC code) and
+    prescription (unpriced here: its pharmacy claim carries the cost)."""
     lines: list[Line] = [
         (concept(cat.SNOMED, v.type_code, v.type_display), "encounter", 0, round(rng.uniform(70, 180), 2))
     ]
@@ -72,6 +74,10 @@ def line_items(v: Visit, rng: random.Random) -> list[Line]:
         lines.append((concept(cat.SNOMED, code, display), "procedure", k, round(rng.uniform(200, 900), 2)))
     for _, cvx, display in v.immunizations:
         lines.append((concept(cat.CVX, cvx, display), "immunization", 0, 140.52))
+    for billed in v.billed:
+        lines.append((billed, "report", 0, round(rng.uniform(25, 160), 2)))
+    for _, rx in v.prescriptions:
+        lines.append((concept(cat.RXNORM, rx, cat.MEDICATIONS[rx]), "medication", 0, 0.0))
     return lines
 
 
@@ -88,7 +94,7 @@ def encounter_claim(p: Person, v: Visit, claim_id: str, lines: list[Line]) -> Js
         item["productOrService"] = product
         if kind == "encounter":
             item["encounter"] = [v.enc_ref]
-        else:
+        elif kind != "medication":
             item["net"] = money(net)
         items.append(item)
     total = round(sum(line[3] for line in lines), 2)
@@ -162,9 +168,22 @@ def _adjudication(net: float, coinsurance: float) -> list[Json]:
     return out
 
 
+def medication_line(rx: str, cost: float) -> list[Line]:
+    """The one line of a pharmacy claim's EOB."""
+    return [(concept(cat.RXNORM, rx, cat.MEDICATIONS[rx]), "pharmacy", 0, cost)]
+
+
 def explanation_of_benefit(
-    p: Person, v: Visit, eob_id: str, claim_id: str, lines: list[Line], rng: random.Random
+    p: Person,
+    v: Visit,
+    eob_id: str,
+    claim_id: str,
+    lines: list[Line],
+    rng: random.Random,
+    *,
+    pharmacy: bool = False,
 ) -> Json:
+    """The EOB of the encounter's Claim (`lines` from `line_items`), or with `pharmacy` a prescription's."""
     f = v.facility
     npi_ref = practitioner_ref(v.practitioner.npi)
     coinsurance = 0.0 if p.payer == "NO_INSURANCE" else rng.choice((0.1, 0.2, 0.3))
@@ -216,7 +235,9 @@ def explanation_of_benefit(
             {"system": "https://bluebutton.cms.gov/resources/identifier/claim-group", "value": "99999999999"},
         ],
         "status": "active",
-        "type": _TYPES["institutional" if v.cls in ("EMER", "IMP") else "professional"],
+        "type": _TYPES[
+            "pharmacy" if pharmacy else "institutional" if v.cls in ("EMER", "IMP") else "professional"
+        ],
         "use": "claim",
         "patient": p.subject,
         "billablePeriod": {"start": v.end_s, "end": ts(v.end + _YEAR)},
@@ -229,12 +250,12 @@ def explanation_of_benefit(
         "outcome": "complete",
         "careTeam": [{"sequence": 1, "provider": npi_ref, "role": _CARE_ROLE}],
     }
-    if v.new_conditions:
+    if v.new_conditions and not pharmacy:
         res["diagnosis"] = [
             {"sequence": k, "diagnosisReference": ref(cid), "type": _DIAG_PRINCIPAL}
             for k, (cid, _, _) in enumerate(v.new_conditions, start=1)
         ]
-    if v.procedures:
+    if v.procedures and not pharmacy:
         res["procedure"] = [
             {"sequence": k, "procedureReference": ref(pid)}
             for k, (pid, _, _) in enumerate(v.procedures, start=1)

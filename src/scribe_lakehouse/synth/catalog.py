@@ -113,6 +113,8 @@ MEDICATIONS: dict[str, str] = {
     "748962": "Camila 28 Day Pack",
     "583214": "Paclitaxel 100 MG Injection",
     "1736854": "Cisplatin 50 MG Injection",
+    "310325": "ferrous sulfate 325 MG Oral Tablet",
+    "705129": "Nitroglycerin 0.4 MG/ACTUAT Mucosal Spray",
 }
 
 CONDITIONS: tuple[Condition, ...] = (
@@ -121,13 +123,18 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("55822004", "Hyperlipidemia (disorder)", True, "", ("314231",), ""),
     Condition("15777000", "Prediabetes (disorder)", True, "", (), ""),
     Condition("195967001", "Asthma (disorder)", True, "Wheezing", ("895994", "2123111"), "23426006"),
-    Condition("40055000", "Chronic sinusitis (disorder)", True, "Facial pain", (), ""),
-    Condition("271737000", "Anemia (disorder)", True, "Fatigue", (), ""),
+    Condition("40055000", "Chronic sinusitis (disorder)", True, "Facial pain", ("1014676",), ""),
+    Condition("271737000", "Anemia (disorder)", True, "Fatigue", ("310325",), ""),
     Condition(
         "49436004", "Atrial fibrillation (disorder)", True, "Palpitations", ("855332", "866414"), "29303009"
     ),
     Condition(
-        "53741008", "Coronary Heart Disease (disorder)", True, "Chest pain", ("309362", "243670"), "29303009"
+        "53741008",
+        "Coronary Heart Disease (disorder)",
+        True,
+        "Chest pain",
+        ("309362", "243670", "705129"),
+        "29303009",
     ),
     Condition(
         "88805009",
@@ -146,7 +153,7 @@ CONDITIONS: tuple[Condition, ...] = (
     Condition("37796009", "Migraine (disorder)", True, "Headache", ("849574",), "816077007"),
     Condition("26929004", "Alzheimer's disease (disorder)", True, "Memory loss", ("996740",), "816077007"),
     Condition("35489007", "Depressive disorder (disorder)", True, "Low mood", ("312938",), "171207006"),
-    Condition("197480006", "Anxiety disorder (disorder)", True, "Nervousness", (), "171207006"),
+    Condition("197480006", "Anxiety disorder (disorder)", True, "Nervousness", ("312938",), "171207006"),
     Condition(
         "254837009", "Malignant neoplasm of breast (disorder)", True, "Breast lump", ("583214",), "24623002"
     ),

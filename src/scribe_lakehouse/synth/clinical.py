@@ -1,7 +1,7 @@
 """Builders for the clinical resources of a patient bundle, shaped like Synthea's R4 exporter output.
 
 Each builder returns one bundle entry. Shared sub-objects (codings, categories, references) come from
-`fhirkit` caches; nothing is mutated after it is built, except a MedicationRequest's status on renewal.
+`fhirkit` caches; nothing is mutated after it is built, except a MedicationRequest's status when it ends.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ def generate(
 
     `workers` defaults to the CPU count (capped at 8; fewer than 8 patients run in-process); `scale`
     multiplies every patient's encounter count (1.0 gives Coherent's distribution: median ~65 encounters,
-    ~2.4 MB median and ~3.8 MB mean bundle, ~4.9 GB for 1,278 patients). `progress(n)` is called with
+    ~2.5 MB median and ~3.7 MB mean bundle, ~4.8 GB for 1,278 patients). `progress(n)` is called with
     the number of patients just written.
     """
     if patients < 0:

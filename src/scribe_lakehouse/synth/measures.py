@@ -216,8 +216,9 @@ def lab_panel(p: Person, v: Visit, rng: random.Random, panel: cat.Panel, out: li
 
 
 def surveys(p: Person, v: Visit, rng: random.Random, count: int, out: list[Json]) -> None:
-    """`count` SDOH questionnaire answers (valueCodeableConcept, category survey)."""
+    """`count` SDOH questionnaire answers (valueCodeableConcept, category survey); each is billed."""
     for s in rng.sample(cat.SURVEYS, count):
+        v.billed.append(_SURVEY_CODES[s.code])
         answer = s.answers[0] if rng.random() < 0.75 else rng.choice(s.answers)
         out.append(
             clinical.observation(

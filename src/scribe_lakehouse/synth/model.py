@@ -62,6 +62,7 @@ class Visit:
     immunizations: list[tuple[str, str, str]] = field(default_factory=list)  # (resource id, cvx, display)
     prescriptions: list[tuple[str, str]] = field(default_factory=list)  # (MedicationRequest id, RxNorm code)
     lab_reports: list[str] = field(default_factory=list)  # panel displays
+    billed: list[Json] = field(default_factory=list)  # LOINC concepts of billed reports and questionnaires
     complaints: list[str] = field(default_factory=list)
 
 

@@ -43,6 +43,10 @@ _CHRONIC_DOSAGE = (
     "Take 1 tablet by mouth twice daily.",
     "Take 1 tablet by mouth every evening.",
 )
+# Chronic medications are ordered once, when started, and stay active (as in Synthea's bundles, where the
+# active request per patient and medication is one); a few are discontinued ("stopped") over the years.
+_DISCONTINUE_PER_YEAR = 0.005
+_CONTRACEPTIVE = "748962"  # Camila 28 Day Pack
 _ACUTE_DOSAGE = ("Take as needed.", "Take 1 tablet by mouth every 6 hours for 7 days.")
 
 
@@ -54,6 +58,15 @@ class PatientFiles:
     dna: bytes
     dicom: tuple[special.DicomStudy, ...]
     encounters: int
+
+
+def _report_code(report_entry: Json) -> Json:
+    """The `code` concept of a DiagnosticReport entry (what its claim line bills)."""
+    resource = report_entry["resource"]
+    assert isinstance(resource, dict)
+    code = resource["code"]
+    assert isinstance(code, dict)
+    return code
 
 
 def encounter_count(rng: random.Random, scale: float) -> int:
@@ -81,7 +94,9 @@ class _Builder:
         self.social = notes.social_history(self.p, rng)
         self.chronic: dict[str, tuple[cat.Condition, str]] = {}
         self.history: list[str] = []
-        self.active_meds: dict[str, Json] = {}  # RxNorm -> latest active MedicationRequest resource
+        self.active_meds: dict[str, Json] = {}  # RxNorm -> the one active MedicationRequest resource
+        self.acute_meds: dict[str, Json] = {}  # RxNorm -> an acute request still active at the end
+        self.reviewed = self.birth_epoch  # time of the last medication review
         self.genomic_wanted = 2 if rng.random() < 0.2 else 0  # up to two germline panels
         self.genomic_done = 0
         self.ecg_patient = rng.random() < 0.1
@@ -153,6 +168,7 @@ class _Builder:
                 rng, t=t, age=age, first=first, chronic=chronic
             )
         v = self._visit(t, cls, type_code, type_display)
+        self._review(t)
         v.reason = reason
         history_before = list(self.history)
         conds: list[Json] = []
@@ -175,11 +191,8 @@ class _Builder:
                 out=obs,
             )
         if cls == "WELLNESS":
-            self._wellness(v, adult, obs, procs, meds, reports, imaging)
-        elif ((reason is not None and reason[0] in self.chronic) or rng.random() < 0.5) and (
-            not lean or rng.random() < 0.35
-        ):
-            self._renew(v, meds)
+            self._wellness(v, adult, obs, procs, reports, imaging)
+            self._contraception(v, meds)
         if v.type_code == "371883000":
             procs.append(self._procedure(v, rng.choice(("76601001", "63332003", "269911007"))))
         if cls in ("EMER", "IMP") and rng.random() < (0.25 if cls == "EMER" else 1.0):
@@ -202,6 +215,7 @@ class _Builder:
         note = notes.render(p, v, self.social, history_before, list(self.active_meds))
         note_dr, doc = notes.note_pair(p, v, new_uuid(rng), new_uuid(rng), note)
         claim_id = new_uuid(rng)
+        v.billed += (_report_code(r) for r in reports)
         lines = billing.line_items(v, rng)
         imms = [clinical.immunization(p, v, iid, cvx) for iid, cvx, _ in v.immunizations]
         self.entries.append(clinical.encounter(p, v))
@@ -264,16 +278,15 @@ class _Builder:
         adult: bool,
         obs: list[Json],
         procs: list[Json],
-        meds: list[Json],
         reports: list[Json],
         imaging: list[Json],
     ) -> None:
         rng, p = self.rng, self.p
-        if rng.random() < 0.45:
+        if rng.random() < 0.7:
             measures.surveys(p, v, rng, rng.randint(1, 3), obs)
         if adult and rng.random() < 0.5:
             measures.smoking_status(p, v, rng, obs)
-        if adult and rng.random() < 0.2:
+        if adult and rng.random() < 0.3:
             reports.append(measures.lab_panel(p, v, rng, rng.choice(cat.PANELS), obs))
         if "44054006" in self.chronic and rng.random() < 0.6:
             _, e = measures.lab_obs(p, v, rng, cat.HBA1C)
@@ -299,7 +312,6 @@ class _Builder:
             self._image(v, cat.IMAGING[3], imaging)
         if self.ecg_patient and rng.random() < 0.15:
             reports.append(special.ecg(p, v, rng, atrial_fibrillation="49436004" in self.chronic, out=obs))
-        self._renew(v, meds)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -316,11 +328,29 @@ class _Builder:
         if study is not None:
             self.dicom.append(study)
 
-    def _renew(self, v: Visit, out: list[Json]) -> None:
-        """Re-order every active chronic medication not already ordered at this visit."""
-        prescribed = {rx for _, rx in v.prescriptions}
-        for rx in [rx for rx in self.active_meds if rx not in prescribed]:
-            self._prescribe(v, rx, True, END, out)
+    def _contraception(self, v: Visit, out: list[Json]) -> None:
+        """Women of childbearing age may start a contraceptive at a wellness visit and stop it after 45."""
+        held = self.active_meds.get(_CONTRACEPTIVE)
+        if held is not None and v.age > 45:
+            del self.active_meds[_CONTRACEPTIVE]
+            held["status"] = "stopped"
+        elif held is None and self.p.gender == "female" and 15 <= v.age <= 45 and self.rng.random() < 0.2:
+            self._prescribe(v, _CONTRACEPTIVE, True, END, out)
+
+    def _review(self, t: int) -> None:
+        """Medication review at time `t`: a chronic medication is discontinued at a yearly hazard.
+
+        Its one active request (authored when it was started; chronic medications are not re-ordered) turns
+        "stopped" and it leaves the active list, so each (patient, medication) has at most one active request.
+        """
+        years = max(0, t - self.reviewed) / _YEAR
+        self.reviewed = t
+        if not self.active_meds or years <= 0:
+            return
+        chance = 1.0 - math.exp(-_DISCONTINUE_PER_YEAR * years)
+        for rx in list(self.active_meds):
+            if self.rng.random() < chance:
+                self.active_meds.pop(rx)["status"] = "stopped"
 
     def _prescribe(self, v: Visit, rx: str, chronic: bool, end: int, out: list[Json]) -> None:
         rng, p = self.rng, self.p
@@ -332,18 +362,26 @@ class _Builder:
         if chronic:
             status = "active"
             previous = self.active_meds.get(rx)
-            if previous is not None:
+            if previous is not None:  # ordered again for a second condition: the older order is stopped
                 previous["status"] = "stopped"
-        else:
-            status = "active" if end - v.start < 30 * _DAY else "stopped"
+            course = self.acute_meds.pop(rx, None)
+            if course is not None:
+                course["status"] = "completed"
+        elif end - v.start < 30 * _DAY and rx not in self.active_meds and rx not in self.acute_meds:
+            status = "active"  # a course still running when the record ends
+        else:  # an acute course runs its ~30 days and completes
+            status = "completed"
         dosage = None
         if rng.random() < 0.6:
             dosage = rng.choice(_CHRONIC_DOSAGE if chronic else _ACUTE_DOSAGE)
         e = clinical.medication_request(p, v, mid, rx, status, medication_id, dosage)
-        if chronic:
+        if status == "active":
             resource = e["resource"]
             assert isinstance(resource, dict)
-            self.active_meds[rx] = resource
+            (self.active_meds if chronic else self.acute_meds)[rx] = resource
         v.prescriptions.append((mid, rx))
         out.append(e)
-        out.append(billing.medication_claim(p, v, new_uuid(rng), mid, rx, round(rng.uniform(0.5, 250.0), 2)))
+        claim_id, cost = new_uuid(rng), round(rng.uniform(0.5, 250.0), 2)
+        out.append(billing.medication_claim(p, v, claim_id, mid, rx, cost))
+        lines = billing.medication_line(rx, cost)
+        out.append(billing.explanation_of_benefit(p, v, new_uuid(rng), claim_id, lines, rng, pharmacy=True))

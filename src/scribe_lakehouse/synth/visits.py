@@ -68,7 +68,7 @@ def choose(
 
 
 def brief(rng: random.Random, chronic: Sequence[cat.Condition]) -> Choice:
-    """A short ambulatory follow-up: no diagnosis (the caller also skips most renewals)."""
+    """A short ambulatory follow-up: no diagnosis."""
     if chronic:
         c = rng.choice(chronic)
         return "AMB", *_FOLLOW_UP, [], (c.code, c.display)
