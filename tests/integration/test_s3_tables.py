@@ -41,6 +41,19 @@ def frame(lh: Lakehouse, spec: TableSpec) -> pl.DataFrame:
     return data.drop([c for c in WRITE_TIME if c in data.columns]).sort(spec.column_names[0])
 
 
+def _use_moto(server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point delta-rs at the moto server with the default commit setting (conditional put)."""
+    for name, value in {
+        "AWS_ENDPOINT_URL": server.url,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("AWS_CONDITIONAL_PUT", raising=False)
+    monkeypatch.delenv("AWS_S3_LOCKING_PROVIDER", raising=False)
+
+
 def test_silver_and_gold_on_s3_equal_the_local_disk_result(
     server: MotoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -52,16 +65,8 @@ def test_silver_and_gold_on_s3_equal_the_local_disk_result(
 
     monkeypatch.delenv(TABLES_ENV, raising=False)
     local = run(local_root)
-    for name, value in {
-        TABLES_ENV: f"s3://{BUCKET}/corpus/",
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_CONDITIONAL_PUT", raising=False)
-    monkeypatch.delenv("AWS_S3_LOCKING_PROVIDER", raising=False)
+    _use_moto(server, monkeypatch)
+    monkeypatch.setenv(TABLES_ENV, f"s3://{BUCKET}/corpus/")
     remote = run(s3_root)
     assert local.passed and remote.passed
     assert remote.files_parsed == local.files_parsed > 0
@@ -92,15 +97,7 @@ def test_concurrent_commits_to_an_s3_table_lose_nothing(
 
     import pyarrow as pa
 
-    for name, value in {
-        "AWS_ENDPOINT_URL": server.url,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_CONDITIONAL_PUT", raising=False)
-    monkeypatch.delenv("AWS_S3_LOCKING_PROVIDER", raising=False)
+    _use_moto(server, monkeypatch)
     uri = f"s3://{BUCKET}/race/table"
     assert (delta.storage_options(uri) or {}).get("conditional_put") == "etag"
     schema = pa.schema([pa.field("writer", pa.int64())])
