@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,8 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from scribe_lakehouse.spark.session import free_port
 
 LINEAGE = "/assets/gold_encounter_summary?view=lineage&lineageScope=upstream&lineageDepth=5"
 CHROMIUM_FLAGS = (
@@ -34,12 +35,6 @@ CHROMIUM_FLAGS = (
     "--no-first-run",
     "--hide-scrollbars",
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def build(root: Path, patients: int) -> None:

@@ -24,11 +24,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 from botocore.config import Config
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from scribe_lakehouse.spark.session import free_port
 
 
 def wait_for(predicate: Any, what: str, limit: float = 60.0) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from scribe_lakehouse.bronze.landing import land
 from scribe_lakehouse.cli import cli
 from scribe_lakehouse.cli_base import State, common
 from scribe_lakehouse.local.pipeline import run
+from scribe_lakehouse.spark.session import free_port
 from scribe_lakehouse.synth import generate
 
 pytestmark = pytest.mark.integration
@@ -91,12 +91,6 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> Templates:
     return Templates(source, bronze, lakehouse)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _execute(argv: list[str], case: Case) -> tuple[int, str]:
     """Run one command; its return code and the output to check (stdout and stderr, or only stderr)."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=cli_env())
@@ -121,7 +115,7 @@ def test_command_prints_no_identifier(command: str, mode: str, templates: Templa
     elif case.state == "lakehouse":
         shutil.copytree(templates.lakehouse, root)
     out = tmp_path / "out"
-    args = [a.format(source=templates.source, out=out, port=_free_port(), repo=REPO) for a in case.args]
+    args = [a.format(source=templates.source, out=out, port=free_port(), repo=REPO) for a in case.args]
     code, output = _execute(cli_argv(command, *args, *MODES[mode], "--root", str(root)), case)
     if case.stop_after is None:
         assert code == 0, output[-3000:]

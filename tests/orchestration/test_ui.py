@@ -21,18 +21,13 @@ from click.testing import CliRunner
 from scribe_lakehouse.cli import cli
 from scribe_lakehouse.orchestration.checks import GOLD_CHECK_NAME, SILVER_CHECK_NAME
 from scribe_lakehouse.registry import SILVER_TABLES
+from scribe_lakehouse.spark.session import free_port
 
 QUERY = """
 { assetNodes { assetKey { path } description
     assetChecksOrError { ... on AssetChecks { checks { name } } } } }
 """
 STARTUP_SECONDS = 240
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _stat(pid: int) -> tuple[int, int] | None:
@@ -95,7 +90,7 @@ def _sigint_ignored() -> None:
 def test_ui_serves_assets_and_checks_and_stops_cleanly(tmp_path: Path, preexec: Callable[[], None]) -> None:
     root = tmp_path / "lh"
     root.mkdir()
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "ui.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "scribe_lakehouse", "ui", "--root", str(root), "--port", str(port)],
@@ -151,7 +146,7 @@ def test_ui_serves_assets_and_checks_and_stops_cleanly(tmp_path: Path, preexec: 
 
 def test_ui_refuses_a_missing_root_and_a_busy_port(tmp_path: Path) -> None:
     runner = CliRunner()
-    missing = runner.invoke(cli, ["ui", "--root", str(tmp_path / "nope"), "--port", str(_free_port())])
+    missing = runner.invoke(cli, ["ui", "--root", str(tmp_path / "nope"), "--port", str(free_port())])
     assert missing.exit_code == 1
     assert "no lakehouse at" in missing.output and "Traceback" not in missing.output
     with socket.socket() as busy:
