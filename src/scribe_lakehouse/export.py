@@ -12,7 +12,6 @@ to a temporary name and moved into place, so a reader never sees half a file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -25,6 +24,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from scribe_lakehouse.bronze.names import sha256_file
 from scribe_lakehouse.contract import CONTRACT_VERSION, schema_json_text, to_json_ready, validate_rows
 from scribe_lakehouse.corpus_manifest import CorpusManifest
 from scribe_lakehouse.errors import ConfigError, LakehouseError
@@ -128,14 +128,6 @@ def _write_parquet(
         progress.advance(table.num_rows)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _write_text(path: Path, body: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(body, "utf-8")
@@ -172,7 +164,7 @@ def export_corpus(
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
-    sha, size = _sha256(out), out.stat().st_size
+    sha, size = sha256_file(out), out.stat().st_size
     _write_text(schema_path, schema_json_text())
     body = {
         "export_version": EXPORT_MANIFEST_VERSION,
