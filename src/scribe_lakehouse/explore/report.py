@@ -24,6 +24,7 @@ from scribe_lakehouse.explore.svg import Bar
 from scribe_lakehouse.lakehouse import Lakehouse
 from scribe_lakehouse.registry import GOLD_ENCOUNTER_SUMMARY, IMAGING_STUDY, INGEST_LOG, QUARANTINE
 from scribe_lakehouse.storage import delta
+from scribe_lakehouse.validation import CheckResult
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,6 @@ class Distribution:
 
 
 @dataclass(frozen=True)
-class RuleResult:
-    rule: str
-    passed: bool
-    observed: str
-    expected: str
-
-
-@dataclass(frozen=True)
 class TableCheck:
     """The latest validation of one Silver table (from silver.ingest_log)."""
 
@@ -60,7 +53,7 @@ class TableCheck:
     row_count: int
     passed: bool
     failed_checks: tuple[str, ...]
-    rules: tuple[RuleResult, ...]
+    rules: tuple[CheckResult, ...]
     checked_at: str
 
 
@@ -213,7 +206,7 @@ def _validation(lh: Lakehouse) -> tuple[TableCheck, ...]:
                 passed=bool(r["passed"]),
                 failed_checks=tuple(r["failed_checks"] or ()),
                 rules=tuple(
-                    RuleResult(str(d["rule"]), bool(d["passed"]), str(d["observed"]), str(d["expected"]))
+                    CheckResult(str(d["rule"]), bool(d["passed"]), str(d["observed"]), str(d["expected"]))
                     for d in detail
                 ),
                 checked_at=r["ingest_timestamp"].isoformat(timespec="seconds"),
