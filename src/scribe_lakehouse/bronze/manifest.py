@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from scribe_lakehouse.bronze.names import safe_name
-from scribe_lakehouse.errors import ConfigError, InputError, LockedError
+from scribe_lakehouse.errors import ConfigError, InputError
 
 Kind = Literal["fhir", "dicom", "csv", "dna"]
 KINDS: tuple[Kind, ...] = ("fhir", "dicom", "csv", "dna")
@@ -128,13 +128,11 @@ def cohort_order(label: str) -> tuple[int, str]:
 
 
 @contextmanager
-def _flock(path: Path, *, wait: bool, busy: str) -> Iterator[None]:
+def _flock(path: Path) -> Iterator[None]:
+    """Hold an exclusive `flock` on `path`, waiting for it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("a+") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            raise LockedError(busy) from None
+        fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -144,7 +142,7 @@ def _flock(path: Path, *, wait: bool, busy: str) -> Iterator[None]:
 @contextmanager
 def manifest_lock(root: Path) -> Iterator[None]:
     """Held only for one read-modify-write of the manifest (blocking, short)."""
-    with _flock(root / METADATA / ".manifest.lock", wait=True, busy=""):
+    with _flock(root / METADATA / ".manifest.lock"):
         yield
 
 
@@ -157,7 +155,7 @@ def landing_lock(root: Path) -> Iterator[None]:
     landings apart): it only tells `watch` and the Dagster sensor that a landing is running
     (`landing_running`), so they leave the files it has planned to it. Blocking: its only other holders
     are those probes, for microseconds."""
-    with _flock(root / LANDING_LOCK, wait=True, busy=""):
+    with _flock(root / LANDING_LOCK):
         yield
 
 
