@@ -128,7 +128,7 @@ def test_build_index_skips_broken_files_and_logs_counts_only(
     unnamed = tmp_path / "scan.dcm"
     shutil.copy(sample_file("CT_small.dcm"), unnamed)  # no UID in the name: the header's UID is the key
 
-    with caplog.at_level(logging.INFO, logger="scribe_lakehouse.bronze.dicom"):
+    with caplog.at_level(logging.INFO, logger="scribe_lakehouse.bronze.dicom_headers"):
         index = build_dicom_index(sorted(tmp_path.iterdir()))
 
     assert set(index) == {STUDY_UID, second_uid, "1.3.6.1.4.1.5962.1.2.1.20040119072730.12322"}

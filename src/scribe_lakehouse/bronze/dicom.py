@@ -8,9 +8,7 @@ synthetic patient names, so nothing here logs them (counts only).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
-import re
 import struct
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,18 +18,12 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 
+from scribe_lakehouse.bronze.dicom_headers import index_headers, uid_from_dicom_name
 from scribe_lakehouse.errors import InputError, ReasonCode
 from scribe_lakehouse.fhir.model import DicomHeader
 
-__all__ = ["build_dicom_index", "read_header", "uid_from_dicom_name"]
+__all__ = ["build_dicom_index", "header_or_none", "read_header", "uid_from_dicom_name"]
 
-_log = logging.getLogger(__name__)
-
-_NAME = re.compile(
-    r"(?:.*_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-    r"(?P<uid>[0-9]+(?:\.[0-9]+)+)\.dcm",
-    re.IGNORECASE | re.DOTALL,
-)
 _PLACEHOLDERS = frozenset({"", "UNKNOWN", "NONE", "ANONYMOUS", "ANONYMIZED", "ANONYMISED"})
 # (7FE0,0008) float, (7FE0,0009) double, (7FE0,0010) pixel data: where stop_before_pixels stops
 _PIXEL_ELEMENTS = frozenset({0x0008, 0x0009, 0x0010})
@@ -39,16 +31,6 @@ _LONG_VRS = frozenset(
     {b"OB", b"OD", b"OF", b"OL", b"OV", b"OW", b"SQ", b"SV", b"UC", b"UN", b"UR", b"UT", b"UV"}
 )
 _UNDEFINED_LENGTH = 0xFFFFFFFF
-
-
-def uid_from_dicom_name(name: str) -> str | None:
-    """The StudyInstanceUID right after the 36-character patient UUID in a Coherent DICOM file name;
-    None when the name does not have that shape."""
-    match = _NAME.fullmatch(Path(name).name)
-    if match is None:
-        return None
-    uid = match.group("uid")
-    return uid if len(uid) <= 64 else None
 
 
 def _text(ds: Any, keyword: str) -> str | None:
@@ -147,21 +129,15 @@ def read_header(path: Path) -> DicomHeader:
         raise InputError(ReasonCode.EXTRACTION_FAILED, f"DICOM header ({type(exc).__name__})") from None
 
 
+def header_or_none(path: Path) -> DicomHeader | None:
+    """read_header, or None for a broken or unreadable file (the index skips it)."""
+    try:
+        return read_header(path)
+    except (InputError, OSError):
+        return None
+
+
 def build_dicom_index(paths: Iterable[Path]) -> dict[str, DicomHeader]:
-    """StudyInstanceUID (from the file name, else the header) -> header. A broken file is skipped and
-    leaves its study un-enriched; only counts are logged."""
-    index: dict[str, DicomHeader] = {}
-    broken = 0
-    for path in paths:
-        try:
-            header = read_header(path)
-        except (InputError, OSError):
-            broken += 1
-            continue
-        uid = uid_from_dicom_name(path.name) or header.study_instance_uid
-        index[uid] = header
-    if broken:
-        _log.warning("DICOM index: %d broken file(s) skipped, %d header(s) indexed", broken, len(index))
-    else:
-        _log.info("DICOM index: %d header(s) indexed", len(index))
-    return index
+    """StudyInstanceUID (from the file name, else the header) -> header of each file; a broken file is
+    skipped and leaves its study un-enriched (bronze.dicom_headers.load_index is the cached form)."""
+    return index_headers((path.name, header_or_none(path)) for path in paths)

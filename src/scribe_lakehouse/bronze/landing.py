@@ -26,6 +26,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from scribe_lakehouse.bronze import dicom_headers
 from scribe_lakehouse.bronze.fetch import Fetched, commit, fetch
 from scribe_lakehouse.bronze.manifest import (
     KIND_SUFFIX,
@@ -286,6 +287,7 @@ def land(
             order_landing(root, begin)
             save_plan(root, leftover, start=len(Manifest.load(root).entries))
             remove_partial_copies(root, keep={i.path for i in leftover})
+        dicom_headers.refresh(root, Manifest.load(root))  # runs then read no DICOM file (nor pydicom)
     # cohorts that received files in this run (an interrupted landing's files count when adopted here)
     new_cohorts = tuple(
         sorted({e.cohort for e in (*adopted, *landed) if e.kind == "fhir" and e.cohort}, key=cohort_order)

@@ -28,16 +28,20 @@ def cohort_label(index: int) -> str:
 def safe_name(name: str) -> str:
     """A file name that cannot escape its folder: NFC-normalised, no separators, no `..`, no control,
     format (bidi) or unassigned characters, not hidden, not too long. Raises InputError otherwise."""
-    clean = unicodedata.normalize("NFC", name)
+    if name.isascii():  # the usual case, ~20x faster: NFC is the identity, and category C is Cc only
+        clean, controls = name, not name.isprintable()
+    else:
+        clean = unicodedata.normalize("NFC", name)
+        controls = any(unicodedata.category(ch).startswith("C") for ch in clean)  # incl. surrogates
     if (
-        not clean
+        controls
+        or not clean
         or clean in {".", ".."}
         or "/" in clean
         or "\\" in clean
         or ".." in clean
         or clean.startswith(("~", "."))
         or clean.endswith((".part", ".tmp"))
-        or any(unicodedata.category(ch).startswith("C") for ch in clean)  # before encoding: surrogates
         or len(clean.encode("utf-8")) > _MAX_NAME_BYTES
     ):
         raise InputError(ReasonCode.WRONG_TYPE, "file name is not a safe relative name")

@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from scribe_lakehouse import batches
 from scribe_lakehouse.batches import patient_bundle_count, source_ranks
+from scribe_lakehouse.bronze import dicom_headers
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.dicom_join import DEFERRED, join_headers
@@ -76,14 +77,9 @@ def last_parse_unvalidated(lh: Lakehouse) -> bool:
 
 
 def dicom_index(lh: Lakehouse, manifest: Manifest | None = None) -> dict[str, DicomHeader]:
-    """Headers of the DICOM files in the manifest (a file a killed landing left unlisted is not used)."""
-    manifest = manifest if manifest is not None else Manifest.load(lh.root)
-    paths = batches.dicom_paths(manifest)
-    if not paths:
-        return {}
-    from scribe_lakehouse.bronze.dicom import build_dicom_index  # pydicom loads only when needed
-
-    return build_dicom_index(lh.root / path for path in paths)
+    """Headers of the DICOM files in the manifest (a file a killed landing left unlisted is not used),
+    from the header cache the landing wrote (bronze.dicom_headers)."""
+    return dicom_headers.load_index(lh.root, manifest if manifest is not None else Manifest.load(lh.root))
 
 
 @dataclass
