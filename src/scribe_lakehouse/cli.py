@@ -19,7 +19,7 @@ from scribe_lakehouse.cli_render import (
     print_run,
     print_validation,
 )
-from scribe_lakehouse.runtime import decline_pandas, tune_allocators
+from scribe_lakehouse.runtime import decline_pandas
 
 log = logging.getLogger("scribe_lakehouse.cli")
 
@@ -126,21 +126,27 @@ def _spark_remote(value: str | None) -> str | None:
 @common
 def run(state: State, cohorts: tuple[str, ...], engine: str, spark_remote: str | None, no_gold: bool) -> None:
     """Bronze → Silver (only new or changed files) → validation → Gold."""
-    from scribe_lakehouse.local.pipeline import run as run_pipeline
-
     if spark_remote and engine != "spark":
         raise click.UsageError("--spark-remote needs --engine spark")
     bar = state.progress()
-    with bar or nullcontext():
-        if engine == "spark":
-            from scribe_lakehouse.spark.pipeline import run_on_spark
+    if engine == "spark":
+        from scribe_lakehouse.spark.pipeline import run_on_spark
 
+        with bar or nullcontext():
             summary = run_on_spark(
                 state.root, remote=spark_remote, cohorts=cohorts or None, gold_step=not no_gold, progress=bar
             )
-        else:
-            decline_pandas()  # the local engine never needs it (pyspark's Connect client does)
-            summary = run_pipeline(state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar)
+    else:
+        from scribe_lakehouse.local import parse_pool
+
+        decline_pandas()  # the local engine never needs it (pyspark's Connect client does)
+        # the parse workers are forked first, before the engines load and the progress bar starts a thread
+        with parse_pool.prestart() as warm, bar or nullcontext():
+            from scribe_lakehouse.local.pipeline import run as run_pipeline
+
+            summary = run_pipeline(
+                state.root, cohorts=cohorts or None, gold=not no_gold, progress=bar, warm=warm
+            )
     state.emit(summary) if state.as_json else print_run(summary, state.root)
     finish(0 if summary.passed else 1)
 
@@ -229,6 +235,6 @@ cli.add_command(_watch)
 
 
 def main() -> None:
-    tune_allocators()
+    """The CLI (scribe_lakehouse.__main__.main, the entry point, tunes the process first)."""
     exit_at_once_when_done()
     cli(prog_name="scribe-lakehouse")

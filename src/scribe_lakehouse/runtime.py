@@ -13,10 +13,16 @@ import sys
 ALLOCATOR_ENV = {"_RJEM_MALLOC_CONF": "dirty_decay_ms:100,muzzy_decay_ms:0"}
 
 
-def tune_allocators() -> None:
-    """Apply ALLOCATOR_ENV unless the environment sets it already. Only effective before Polars is
-    first imported in the process (the CLI calls it first thing); spawned workers inherit it."""
-    for name, value in ALLOCATOR_ENV.items():
+# numpy (which pyarrow imports) starts an OpenBLAS thread pool at import. Nothing here uses BLAS, and a
+# process whose only threads are its own and jemalloc's can fork its parse workers (parse_pool.prestart).
+THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1"}
+
+
+def tune_process() -> None:
+    """Apply ALLOCATOR_ENV and THREAD_ENV unless the environment sets them already. Only effective
+    before numpy and Polars are first imported in the process: the entry point (__main__.main) calls
+    it before it imports the CLI; child processes inherit it."""
+    for name, value in {**ALLOCATOR_ENV, **THREAD_ENV}.items():
         os.environ.setdefault(name, value)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import orjson
@@ -126,3 +127,95 @@ def test_spools_of_killed_runs_are_swept_and_live_ones_kept(tmp_path: Path) -> N
         (folder / "batch.arrow").write_bytes(b"rows")
     assert parse_pool.sweep_orphan_spools(tmp_path) == 1
     assert not orphan.exists() and live.exists() and other.exists()
+
+
+# A script run in a fresh process: pytest's own process may hold threads, where prestart must not fork.
+_PRESTART = """
+import datetime as dt, json, sys, threading
+from pathlib import Path
+from scribe_lakehouse.local import parse_pool
+from scribe_lakehouse.local.parse_pool import ParsePool, batches
+
+def cmdline():
+    return Path("/proc/self/cmdline").read_bytes().decode()
+
+root = Path(sys.argv[1])
+if sys.argv[2] == "thread":
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+warm = parse_pool.prestart(2)
+out = {"workers": warm.workers}
+if warm.workers:
+    out["cmdline"] = warm.take(2).submit(cmdline).result()
+    warm = parse_pool.prestart(2)
+    jobs = [*batches("A", [(p.name, p.name.upper(), p.stat().st_size) for p in sorted(root.glob("b*.json"))])]
+    now = dt.datetime(2026, 1, 2, tzinfo=dt.UTC)
+    results = []
+    for pool in (ParsePool(root, now=now, workers=0), ParsePool(root, now=now, workers=2, warm=warm)):
+        with pool:
+            parsed = pool.map(jobs, {})
+            results.append([(b.seen, b.quarantine, [t.to_pylist() for t in b.arrow()]) for b in parsed])
+    out["same"] = results[0] == results[1]
+    out["taken"] = warm.take(2) is None
+print(json.dumps(out))
+"""
+
+
+def _prestart(tmp_path: Path, mode: str) -> dict[str, object]:
+    _corpus(tmp_path)
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}  # as the entry point sets it (runtime.tune_process)
+    done = subprocess.run(
+        [sys.executable, "-c", _PRESTART, str(tmp_path), mode], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = orjson.loads(done.stdout)
+    return result
+
+
+def test_prestart_forks_workers_that_give_the_same_batches(tmp_path: Path) -> None:
+    out = _prestart(tmp_path, "plain")
+    assert out["workers"] == 2
+    assert "spawn_main" not in str(out["cmdline"])  # forked: the parent's command line, no interpreter start
+    assert out["same"] is True and out["taken"] is True
+
+
+def test_prestart_does_not_fork_a_process_with_threads(tmp_path: Path) -> None:
+    assert _prestart(tmp_path, "thread") == {"workers": 0}
+
+
+_ORPHANS = """
+import datetime as dt, os, sys, time
+from pathlib import Path
+from scribe_lakehouse.local import parse_pool
+warm = parse_pool.prestart(2) if sys.argv[1] == "fork" else None
+pool = parse_pool.ParsePool(Path("."), now=dt.datetime.now(dt.UTC), workers=2, warm=warm)
+with pool:
+    print(*pool._executor._processes, flush=True)
+    time.sleep(60)
+"""
+
+
+def test_workers_exit_when_their_parent_is_killed() -> None:
+    """SIGKILL gives the pool no chance to stop its workers: they notice and exit (spawned or forked)."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    for mode in ("fork", "spawn"):
+        parent = subprocess.Popen(
+            [sys.executable, "-c", _ORPHANS, mode], env=env, stdout=subprocess.PIPE, text=True
+        )
+        assert parent.stdout is not None
+        workers = [int(pid) for pid in parent.stdout.readline().split()]
+        assert len(workers) == 2 and all(_alive(pid) for pid in workers)
+        parent.kill()
+        parent.wait()
+        deadline = time.monotonic() + 10 * parse_pool.ORPHAN_CHECK_SECONDS
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers), mode
+
+
+def _alive(pid: int) -> bool:
+    """Running (not a zombie waiting for its new parent to reap it)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

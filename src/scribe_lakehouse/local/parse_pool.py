@@ -17,12 +17,16 @@ import multiprocessing
 import os
 import pickle
 import shutil
+import sys
 import tempfile
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from types import TracebackType
 
@@ -40,6 +44,7 @@ BATCH_BYTES = 48 << 20  # ... and a batch of big bundles is cut earlier
 POOL_MIN_BYTES = 96 << 20  # below this, parse in-process: spawning workers costs ~0.5 s
 MAX_WORKERS = 8
 SPOOL_PARENT = Path("/dev/shm")  # shared memory (Linux): parsed batches are handed over as mapped files
+ORPHAN_CHECK_SECONDS = 1.0  # how often a worker checks that its parent is alive
 SPOOL_PREFIX = "scribe-parse-"  # + the owning process's pid + "-": a spool of a killed run can be found
 
 
@@ -156,15 +161,28 @@ def _init(root: str, now: dt.datetime, spool: str | None = None) -> None:
     _ROOT, _NOW, _SPOOL = Path(root), now, spool
 
 
-def _init_worker(root: str, now: dt.datetime, spool: str | None) -> None:
+Setup = tuple[str, dt.datetime, str | None]  # what `_init` takes: root, ingest timestamp, spool folder
+
+
+def _init_worker(parent: int) -> None:
     """A worker only parses: it makes millions of short-lived acyclic objects and holds nothing
     long-lived, so the cyclic garbage collector is pure overhead there (reference counting frees all);
-    and it never uses pandas (runtime.decline_pandas)."""
+    it never uses pandas (runtime.decline_pandas); a forked one drops the handlers it inherited (its
+    parent's console), logging as a spawned one does; and it exits when `parent` dies."""
     global _IN_WORKER
-    _init(root, now, spool)
     _IN_WORKER = True
     gc.disable()
     decline_pandas()
+    logging.root.handlers.clear()
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="orphan-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker whose parent was killed (SIGKILL: no shutdown) would wait for work forever, holding its
+    memory: it exits once it is no longer its parent's child."""
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _ready() -> None:
@@ -209,15 +227,84 @@ def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
 
 
 _DICOM: tuple[int, Mapping[str, DicomHeader]] = (-1, {})  # a worker's DICOM index, by map call
+_SETUP: Setup | None = None
 
 
-def _parse_in_worker(job: BatchJob, dicom_key: int, dicom_blob: bytes) -> ParsedBatch:
+def _parse_in_worker(job: BatchJob, dicom_key: int, dicom_blob: bytes, setup: Setup) -> ParsedBatch:
     """parse_job in a worker: the DICOM index travels pickled once per map call (not re-pickled per job)
-    and is unpickled once per worker."""
-    global _DICOM
+    and is unpickled once per worker; the setup travels with each job (workers may be started before
+    the run knows it, see `prestart`)."""
+    global _DICOM, _SETUP
+    if setup != _SETUP:
+        _SETUP = setup
+        _init(*setup)
     if _DICOM[0] != dicom_key:
         _DICOM = (dicom_key, pickle.loads(dicom_blob))
     return parse_job(job, _DICOM[1])
+
+
+_FORK_SAFE_THREADS = frozenset({"jemalloc_bg_thd"})  # jemalloc stops and restarts it around fork()
+
+
+def _can_fork() -> bool:
+    """True on Linux when this process runs no thread but its main one and jemalloc's background thread
+    (pyarrow's allocator, fork-aware): forking it then copies no lock some other thread holds."""
+    if sys.platform != "linux":
+        return False
+    try:
+        tasks = Path("/proc/self/task")
+        names = [(tasks / task / "comm").read_text("utf-8").strip() for task in os.listdir(tasks)]
+    except OSError:
+        return False
+    return sum(name not in _FORK_SAFE_THREADS for name in names) == 1
+
+
+class WarmWorkers:
+    """Parse workers forked before a run loads its engines (`prestart`). A ParsePool given them uses
+    them instead of spawning its own; whatever no pool took is shut down on leaving the context."""
+
+    def __init__(self, executor: ProcessPoolExecutor | None, workers: int) -> None:
+        self._executor = executor
+        self.workers = workers if executor is not None else 0
+
+    def take(self, workers: int) -> ProcessPoolExecutor | None:
+        """The executor, handed over once, when it has `workers` processes (else it is shut down)."""
+        executor, self._executor = self._executor, None
+        if executor is not None and workers != self.workers:
+            executor.shutdown(wait=False, cancel_futures=True)
+            return None
+        return executor
+
+    def __enter__(self) -> WarmWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def prestart(workers: int | None = None) -> WarmWorkers:
+    """Fork `workers` parse workers (default: one per core) now, while this process is still
+    single-threaded: they share its imported modules instead of importing them again (~0.2 CPU-s each
+    when spawned) and are ready before the run has loaded its engines and planned its work. The CLI
+    calls this first thing in `run`; elsewhere (Dagster, tests, a process with threads) the pool spawns
+    its workers as before. Empty when forking is not safe here."""
+    workers = default_workers() if workers is None else workers
+    if workers < 1 or not _can_fork():
+        return WarmWorkers(None, 0)
+    executor = _executor(multiprocessing.get_context("fork"), workers)
+    return WarmWorkers(executor, workers)
+
+
+def _executor(context: BaseContext, workers: int) -> ProcessPoolExecutor:
+    """A pool of `workers` parse workers, all started at once (a no-op task each)."""
+    executor = ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=(os.getpid(),)
+    )
+    for _ in range(workers):
+        executor.submit(_ready)
+    return executor
 
 
 def default_workers() -> int:
@@ -233,30 +320,34 @@ class ParsePool:
     `prefetch` parsed-but-unconsumed batches so memory stays bounded while the caller writes. The
     workers start on entering the context, so they boot while the caller prepares its tables."""
 
-    def __init__(self, root: Path, *, now: dt.datetime, workers: int, prefetch: int = 48) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        now: dt.datetime,
+        workers: int,
+        prefetch: int = 48,
+        warm: WarmWorkers | None = None,
+    ) -> None:
         self._root, self._now = str(root), now
         self._maps = 0
         self._workers = workers
         self._prefetch = max(prefetch, 2 * workers)
         self._executor: ProcessPoolExecutor | None = None
         self._spool: tempfile.TemporaryDirectory[str] | None = None
+        self._warm = warm
 
     def __enter__(self) -> ParsePool:
+        warm = None if self._warm is None else self._warm.take(self._workers)
         if self._workers > 0:
             if SPOOL_PARENT.is_dir() and os.access(SPOOL_PARENT, os.W_OK):
                 sweep_orphan_spools()
                 self._spool = tempfile.TemporaryDirectory(
                     prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=SPOOL_PARENT
                 )
-            # spawn, not fork: the caller may hold threads (Polars, delta-rs, Dagster)
-            self._executor = ProcessPoolExecutor(
-                self._workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker,
-                initargs=(self._root, self._now, None if self._spool is None else self._spool.name),
-            )
-            for _ in range(self._workers):
-                self._executor.submit(_ready)
+            # forked ahead of time when that was safe, else spawned: the caller may hold threads now
+            # (Polars, delta-rs, Dagster), which a fork would copy mid-flight
+            self._executor = warm or _executor(multiprocessing.get_context("spawn"), self._workers)
         else:
             _init(self._root, self._now)
         return self
@@ -307,7 +398,8 @@ class ParsePool:
         if self._executor is None:
             return None
         try:
-            return self._executor.submit(_parse_in_worker, job, *blob)
+            setup = (self._root, self._now, None if self._spool is None else self._spool.name)
+            return self._executor.submit(_parse_in_worker, job, *blob, setup)
         except BrokenProcessPool:
             self._in_process()
             return None

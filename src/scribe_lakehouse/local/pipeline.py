@@ -193,11 +193,13 @@ def run(
     progress: Progress | None = None,
     workers: int | None = None,
     wait: bool = False,
+    warm: parse_pool.WarmWorkers | None = None,
 ) -> RunSummary:
     """Parse every new or changed Bronze bundle into Silver (one MERGE per table per cohort), validate,
     and rebuild Gold when Silver moved. `workers` parse processes (0 = in-process); by default one per
-    core when there is enough to parse, else in-process. With `wait`, wait for the writer lock instead
-    of failing (a Dagster step, when `watch` or a CLI run is writing: it then finds what is left)."""
+    core when there is enough to parse, else in-process; `warm` ones started ahead (parse_pool.prestart)
+    are used when there are as many. With `wait`, wait for the writer lock instead of failing (a Dagster
+    step, when `watch` or a CLI run is writing: it then finds what is left)."""
     started = time.perf_counter()
     progress = progress or NullProgress()
     lh = Lakehouse(root)
@@ -213,7 +215,7 @@ def run(
         parsed_cohorts: list[str] = []
         workers_used = parse_workers(todo, workers)
         # the parse workers start at once: the tables are checked and the DICOM headers read meanwhile
-        with _no_cyclic_gc(), parse_pool.ParsePool(lh.root, now=now, workers=workers_used) as pool:
+        with _no_cyclic_gc(), parse_pool.ParsePool(lh.root, now=now, workers=workers_used, warm=warm) as pool:
             if not todo:
                 ensure_tables(lh)
             else:
