@@ -21,7 +21,7 @@ from scribe_lakehouse.fhir import typed as t
 from scribe_lakehouse.fhir.dates import parse_date, parse_datetime
 from scribe_lakehouse.fhir.diagnostic import ECG, GENOMIC
 from scribe_lakehouse.fhir.model import DicomHeader
-from scribe_lakehouse.fhir.notes import NO_SECTIONS, decode_text, soap_flags, word_count
+from scribe_lakehouse.fhir.notes import NO_SECTIONS, ascii_word_count, bytes_text, soap_flags, word_count
 from scribe_lakehouse.fhir.references import binary_id, reference_id
 from scribe_lakehouse.registry import GENOMIC_DATA_LIMITATION
 
@@ -382,33 +382,23 @@ def soap_note(r: t.DocumentReference, b: TypedBundle) -> Values:
     encounter_id = _ref(encounters[0]) if encounters else None
     if encounter_id is None:
         raise Rejected("context.encounter[0]")
-    text = bid = None
+    raw = bid = None
+    field = "content[0].attachment.data"
     attachment = r.content[0].attachment if r.content else None
     if attachment is not None:
         if attachment.data is not None:
-            text = decode_text(attachment.data, "content[0].attachment.data")
+            raw = attachment.data
         elif attachment.url is not None:
             bid = binary_id(attachment.url)
             if bid is not None:
                 binary = b.find(t.Binary, attachment.url)
-                blob = binary.data if isinstance(binary, t.Binary) else None
-                if blob is not None:
-                    text = decode_text(blob, "content[0].attachment.url.Binary.data")
-    flags = NO_SECTIONS if text is None else soap_flags(text)
-    return (
-        note_id,
-        patient_id,
-        encounter_id,
-        _ts(r.date),
-        text,
-        flags.subjective,
-        flags.objective,
-        flags.assessment,
-        flags.plan,
-        None if text is None else len(text),
-        None if text is None else word_count(text),
-        bid,
-    )
+                raw = binary.data if isinstance(binary, t.Binary) else None
+                field = "content[0].attachment.url.Binary.data"
+    if raw is None:
+        return (note_id, patient_id, encounter_id, _ts(r.date), None, *NO_SECTIONS, None, None, bid)
+    text = bytes_text(raw, field)
+    words = ascii_word_count(raw) if raw.isascii() else word_count(text)
+    return (note_id, patient_id, encounter_id, _ts(r.date), text, *soap_flags(text), len(text), words, bid)
 
 
 # --- DiagnosticReports: ECG and genomic ---

@@ -128,14 +128,23 @@ def _lines_mask(
     return mask
 
 
-def soap_flags(text: str) -> SoapFlags:
-    """Which SOAP sections the note's headers or classic markers name."""
+def _soap_mask(text: str) -> int:
+    """Which SOAP sections the note's headers or classic markers name, as bits (1 S, 2 O, 4 A, 8 P)."""
     mask = 0
     if "#" in text:
         mask |= _lines_mask(text, "#", _HEADER, _header_mask, _HEADER_LINES)
     if ":" in text:
         mask |= _lines_mask(text, ":", _MARKER, _marker_mask, _MARKER_LINES)
-    return SoapFlags(bool(mask & 1), bool(mask & 2), bool(mask & 4), bool(mask & 8))
+    return mask
+
+
+# the flags of each mask, made once
+_MASK_FLAGS = tuple(SoapFlags(bool(m & 1), bool(m & 2), bool(m & 4), bool(m & 8)) for m in range(16))
+
+
+def soap_flags(text: str) -> SoapFlags:
+    """Which SOAP sections the note's headers or classic markers name."""
+    return _MASK_FLAGS[_soap_mask(text)]
 
 
 # str.split() separates words at these ASCII characters (Python's whitespace, \x1c-\x1f included)
@@ -151,8 +160,7 @@ def word_count(text: str) -> int:
     huge note (a 50 MB note is ~10 M words, and the list alone would take ~600 MB), split 1 MB chunks
     and join words cut at a chunk boundary."""
     if text.isascii():
-        marks = text.encode("ascii").translate(_SPACE_OR_WORD)
-        return marks.count(b" x") + (marks[:1] == b"x")
+        return ascii_word_count(text.encode("ascii"))
     if len(text) <= _WORD_CHUNK:
         return len(text.split())
     count = 0
@@ -164,6 +172,12 @@ def word_count(text: str) -> int:
             count -= 1  # the first word of this chunk continues the last word of the previous one
         prev_ends_in_word = not chunk[-1].isspace()
     return count
+
+
+def ascii_word_count(raw: bytes) -> int:
+    """`word_count` of ASCII text given as bytes, counted in C (word starts after a space or at 0)."""
+    marks = raw.translate(_SPACE_OR_WORD)
+    return marks.count(b" x") + (marks[:1] == b"x")
 
 
 def decode_base64(data: str, field: str) -> bytes:
@@ -187,7 +201,11 @@ def decode_base64(data: str, field: str) -> bytes:
 
 def decode_text(data: str, field: str) -> str:
     """A base64 attachment decoded as UTF-8 text (a leading BOM dropped); NOT_UTF8 if it is not text."""
-    raw = decode_base64(data, field)
+    return bytes_text(decode_base64(data, field), field)
+
+
+def bytes_text(raw: bytes, field: str) -> str:
+    """Decoded attachment bytes as UTF-8 text (a leading BOM dropped); NOT_UTF8 if it is not text."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
