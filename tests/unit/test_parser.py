@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import pickle
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from scribe_lakehouse.errors import ReasonCode
 from scribe_lakehouse.fhir import codes
-from scribe_lakehouse.fhir.dates import parse_date, parse_datetime
+from scribe_lakehouse.fhir.dates import epoch_micros, parse_date, parse_datetime
 from scribe_lakehouse.fhir.model import DicomHeader, ParseResult, QuarantineRecord
 from scribe_lakehouse.fhir.parser import parse_bundle, parse_files
 from scribe_lakehouse.fhir.references import binary_id, reference_id
@@ -695,3 +696,26 @@ def test_parser_imports_no_engine_and_results_pickle() -> None:
     clone = pickle.loads(pickle.dumps(result))
     assert clone.rows == result.rows
     assert clone.quarantine == result.quarantine
+
+
+def test_epoch_micros_equals_the_utc_datetime_exactly() -> None:
+    """The typed path's integer timestamps (fhir.dates.epoch_micros) are parse_datetime's instants, to the
+    microsecond: before and after 1970, with and without fractions and offsets, partial dates; and it
+    rejects what parse_datetime rejects."""
+    epoch, micro = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
+    rnd = random.Random(7)
+    values = ["2020", "2020-05", "2020-05-01", "1969-12-31T23:59:59.999999Z", "2020-05-01T10:00:00.1234567Z"]
+    for _ in range(20_000):
+        micros = rnd.randrange(200 * 365 * 86_400 * 10**6)
+        instant = dt.datetime(1900, 1, 1) + dt.timedelta(microseconds=micros)
+        digits = rnd.choice([0, 1, 3, 6])
+        fraction = "." + f"{instant.microsecond:06d}"[:digits] if digits else ""
+        offset = rnd.choice(["Z", "+00:00", "-04:00", "+05:30", "", "-11:45"])
+        values.append(instant.strftime("%Y-%m-%dT%H:%M:%S") + fraction + offset)
+    for value in values:
+        assert epoch_micros(value) == (parse_datetime(value) - epoch) // micro, value
+    for bad in ("2020-13-01", "20200501", "2020-W01", "May 2020"):
+        with pytest.raises(ValueError):
+            parse_datetime(bad)
+        with pytest.raises(ValueError):
+            epoch_micros(bad)

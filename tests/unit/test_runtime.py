@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -27,3 +28,23 @@ except ImportError:
 def test_pyarrow_converts_lists_without_importing_pandas() -> None:
     result = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["declined"]
+
+
+FORKABLE = """
+from scribe_lakehouse.runtime import tune_process
+tune_process()
+import scribe_lakehouse.cli  # what the entry point imports before `run` prestarts its parse workers
+from scribe_lakehouse.local import parse_pool
+print(parse_pool._can_fork())
+"""
+
+
+def test_the_cli_process_can_fork_its_parse_workers() -> None:
+    """After the entry point's settings (OpenBLAS single-threaded) and the CLI's imports, the process runs
+    no thread a fork could copy mid-flight: `run` forks its workers instead of spawning them. Without
+    the settings, numpy's OpenBLAS pool would be running."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    for script, expected in ((FORKABLE, "True"), (FORKABLE.replace("tune_process()", ""), "False")):
+        result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+
+        assert result.stdout.split() == [expected], result.stderr

@@ -39,6 +39,22 @@ def parse_datetime(value: str) -> dt.datetime:
     return dt.datetime(year, month, 1, tzinfo=UTC)
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def epoch_micros(value: str) -> int:
+    """`parse_datetime(value)` as microseconds since the Unix epoch, exactly, without the conversion to
+    UTC (~0.5 instead of ~0.7 µs: the typed path stores timestamps as these integers)."""
+    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
+        parsed = _fromiso(value)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+    else:
+        parsed = parse_datetime(value)
+    delta = parsed - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 def parse_date(value: str) -> dt.date:
     """A FHIR `date` (birthDate): full or partial; a dateTime is not a date."""
     if len(value) == 10 and value[4] == "-" and value[7] == "-":

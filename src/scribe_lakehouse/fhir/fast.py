@@ -18,7 +18,7 @@ from msgspec import UNSET
 
 from scribe_lakehouse.fhir import codes
 from scribe_lakehouse.fhir import typed as t
-from scribe_lakehouse.fhir.dates import parse_date, parse_datetime
+from scribe_lakehouse.fhir.dates import epoch_micros, parse_date
 from scribe_lakehouse.fhir.diagnostic import ECG, GENOMIC
 from scribe_lakehouse.fhir.model import DicomHeader
 from scribe_lakehouse.fhir.notes import NO_SECTIONS, ascii_word_count, bytes_text, soap_flags, word_count
@@ -30,7 +30,6 @@ Values = tuple[object, ...]
 _TS_CACHE: dict[str, int] = {}
 _TS_CACHE_MAX = 250_000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-_MICROSECOND = dt.timedelta(microseconds=1)
 
 
 def micros_to_datetime(micros: int) -> dt.datetime:
@@ -50,8 +49,7 @@ def _ts(value: str | None) -> int | None:
         return None
     hit = _TS_CACHE.get(value)
     if hit is None:
-        # ValueError: the orjson path quarantines it as BAD_DATE
-        hit = (parse_datetime(value) - _EPOCH) // _MICROSECOND
+        hit = epoch_micros(value)  # ValueError: the orjson path quarantines it as BAD_DATE
         if len(_TS_CACHE) >= _TS_CACHE_MAX:
             _TS_CACHE.clear()
         _TS_CACHE[value] = hit
