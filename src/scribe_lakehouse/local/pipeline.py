@@ -1,4 +1,10 @@
-"""The local engine: Bronze → Silver (only what is new or changed) → validation → Gold."""
+"""The local engine: Bronze → Silver (only what is new or changed) → validation → Gold.
+
+Importing this module loads no engine: Polars, delta-rs and the modules built on them (~0.13 s of
+imports) load in the functions that use them. So a run hands its first parse jobs to the workers
+before it loads them, and the imports overlap the parse instead of keeping the workers waiting (the
+CLI forks the workers before anything else, parse_pool.prestart).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,9 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import polars as pl
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from scribe_lakehouse import batches
 from scribe_lakehouse.batches import patient_bundle_count, source_ranks
@@ -24,16 +29,8 @@ from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.dicom_join import DEFERRED, join_headers
 from scribe_lakehouse.fhir.model import DicomHeader, QuarantineRecord
 from scribe_lakehouse.lakehouse import Lakehouse
-from scribe_lakehouse.local import parse_pool, silver_write
-from scribe_lakehouse.local.gold_step import build_gold_step
-from scribe_lakehouse.local.parse_pool import ParsedBatch
-from scribe_lakehouse.local.validate import (
-    TableValidation,
-    ingest_log_reconciliation,
-    validate_silver,
-    validate_table,
-    validation_columns,
-)
+from scribe_lakehouse.local import parse_pool
+from scribe_lakehouse.local.parse_pool import BatchJob, ParsedBatch
 from scribe_lakehouse.outcomes import GoldResult, RunSummary
 from scribe_lakehouse.progress import NullProgress, Progress
 from scribe_lakehouse.registry import (
@@ -45,12 +42,19 @@ from scribe_lakehouse.registry import (
     ForeignKeyRule,
     silver_table,
 )
-from scribe_lakehouse.storage import delta
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from scribe_lakehouse.local.silver_write import Totals
+    from scribe_lakehouse.local.validate import TableValidation
 
 log = logging.getLogger(__name__)
 
 
 def ensure_tables(lh: Lakehouse) -> None:
+    from scribe_lakehouse.storage import delta
+
     for spec in SILVER_TABLES + SYSTEM_TABLES:
         delta.ensure_table(lh.uri(spec), spec.arrow_schema())
 
@@ -60,8 +64,13 @@ def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | No
     whose exact bytes have not been parsed into Silver yet. An older version of a re-landed file is
     never parsed once a newer one is in Bronze."""
     parsed: set[tuple[str, str]] = set()
-    if delta.exists(lh.uri(PROCESSED_FILES)):  # else a first run: the tables are created later
-        done = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["bronze_path", "sha256"])
+    uri = lh.uri(PROCESSED_FILES)
+    if "://" not in uri and not (Path(uri) / "_delta_log").is_dir():
+        return batches.pending(manifest, parsed, cohorts)  # a first run, known without loading delta-rs
+    from scribe_lakehouse.storage import delta
+
+    if delta.exists(uri):  # else a first run: the tables are created later
+        done = delta.read_arrow(uri, columns=["bronze_path", "sha256"])
         parsed = set(
             zip(done.column("bronze_path").to_pylist(), done.column("sha256").to_pylist(), strict=True)
         )
@@ -71,6 +80,10 @@ def pending_files(lh: Lakehouse, manifest: Manifest, cohorts: Sequence[str] | No
 def last_parse_unvalidated(lh: Lakehouse) -> bool:
     """True when Silver was written after the last validation recorded in ingest_log (a run killed
     between its last MERGE and its ingest_log append): the next run validates Silver in its place."""
+    import pyarrow.compute as pc
+
+    from scribe_lakehouse.storage import delta
+
     parsed = delta.read_arrow(lh.uri(PROCESSED_FILES), columns=["ingest_timestamp"]).column(0)
     validated = delta.read_arrow(lh.uri(INGEST_LOG), columns=["ingest_timestamp"]).column(0)
     return batches.parse_unvalidated(pc.max(parsed).as_py(), pc.max(validated).as_py())
@@ -132,42 +145,56 @@ def parse_workers(todo: Sequence[ManifestEntry], workers: int | None) -> int:
     return parse_pool.default_workers() if big else 0
 
 
-def _parse_and_write(
-    lh: Lakehouse,
-    todo: Sequence[ManifestEntry],
-    pool: parse_pool.ParsePool,
-    *,
-    run_id: str,
-    now: dt.datetime,
-    totals: silver_write.Totals,
-    progress: Progress,
-    manifest: Manifest,
-) -> tuple[list[str], int]:
-    """Parse `todo` cohort by cohort on the parse pool and write each cohort with one MERGE per table;
-    returns the cohorts written and the files that took the orjson fallback. The first batches are
-    handed to the workers before the tables are checked and the DICOM headers read, so those overlap
-    the parse (studies are joined with their headers here, see fhir.dicom_join)."""
+@dataclass
+class _Parsing:
+    """The files of a run by cohort (in manifest order), their parse jobs, and the parsed batches as
+    they come back from the workers."""
+
+    files: dict[str, list[ManifestEntry]]
+    jobs: dict[str, list[BatchJob]]
+    parsed: Iterator[ParsedBatch]
+
+
+def _start_parse(pool: parse_pool.ParsePool, todo: Sequence[ManifestEntry]) -> _Parsing:
+    """Hand `todo`'s parse jobs to the pool, cohort by cohort (the first `prefetch` at once)."""
     order = list(dict.fromkeys(e.cohort or "" for e in todo))
     files = {c: [e for e in todo if (e.cohort or "") == c] for c in order}
     jobs = {c: list(parse_pool.batches(c, ((e.path, e.name, e.bytes) for e in files[c]))) for c in order}
+    return _Parsing(files, jobs, pool.map((job for c in order for job in jobs[c]), DEFERRED))
+
+
+def _write_cohorts(
+    lh: Lakehouse,
+    parsing: _Parsing,
+    *,
+    run_id: str,
+    now: dt.datetime,
+    totals: Totals,
+    progress: Progress,
+    manifest: Manifest,
+) -> tuple[list[str], int]:
+    """Write each cohort with one MERGE per table as its last batch comes back; returns the cohorts
+    written and the files that took the orjson fallback. The DICOM headers are read while the workers
+    parse (studies are joined with them here, see fhir.dicom_join)."""
+    from scribe_lakehouse.local import silver_write
+
     fallbacks = 0
     written: list[str] = []
     cohort = _Cohort()
     ranks = source_ranks(manifest)
-    parsed = pool.map((job for c in order for job in jobs[c]), DEFERRED)
-    ensure_tables(lh)
     dicom = dicom_index(lh, manifest)
-    for batch in parsed:
+    for batch in parsing.parsed:
         cohort.add(batch)
         progress.advance(batch.files)
-        if cohort.batches < len(jobs[batch.cohort]):
+        if cohort.batches < len(parsing.jobs[batch.cohort]):
             continue
+        files = parsing.files[batch.cohort]
         silver_write.write_batch(
             lh,
             cohort.arrow(dicom),
             dict(zip((s.name for s in SILVER_TABLES), cohort.seen, strict=True)),
             cohort.quarantine,
-            files[batch.cohort],
+            files,
             run_id=run_id,
             now=now,
             totals=totals,
@@ -178,7 +205,7 @@ def _parse_and_write(
         log.info(
             "cohort %s: %d file(s) merged into Silver (%d on the orjson fallback)",
             batch.cohort,
-            len(files[batch.cohort]),
+            len(files),
             cohort.fallbacks,
         )
         cohort = _Cohort()
@@ -210,25 +237,20 @@ def run(
         manifest = Manifest.load(root)  # again, under the lock: a landing may have finished meanwhile
         batches.require_cohorts(manifest, cohorts)
         todo = pending_files(lh, manifest, cohorts)
-        totals = silver_write.Totals()
         fallbacks = 0
         parsed_cohorts: list[str] = []
         workers_used = parse_workers(todo, workers)
-        # the parse workers start at once: the tables are checked and the DICOM headers read meanwhile
         with _no_cyclic_gc(), parse_pool.ParsePool(lh.root, now=now, workers=workers_used, warm=warm) as pool:
-            if not todo:
-                ensure_tables(lh)
-            else:
+            parsing = _start_parse(pool, todo)
+            # the workers parse meanwhile: the engines load, the tables are checked, the headers read
+            from scribe_lakehouse.local import silver_write
+
+            totals = silver_write.Totals()
+            ensure_tables(lh)
+            if todo:
                 progress.start("Bronze → Silver", len(todo))
-                parsed_cohorts, fallbacks = _parse_and_write(
-                    lh,
-                    todo,
-                    pool,
-                    run_id=run_id,
-                    now=now,
-                    totals=totals,
-                    progress=progress,
-                    manifest=manifest,
+                parsed_cohorts, fallbacks = _write_cohorts(
+                    lh, parsing, run_id=run_id, now=now, totals=totals, progress=progress, manifest=manifest
                 )
         totals.keys.clear()  # the key cache served the writes; free it before validation and Gold
         validation: list[TableValidation] = []
@@ -237,7 +259,7 @@ def run(
         elif last_parse_unvalidated(lh):
             log.warning("the last run that wrote Silver was interrupted before validating it: validating now")
             validation = record_validation(lh, manifest, run_id=run_id, now=now)
-        gold_result = build_gold_step(lh) if gold else None
+        gold_result = _gold_step(lh) if gold else None
     return RunSummary(
         run_id=run_id,
         files_parsed=len(todo),
@@ -256,6 +278,10 @@ def run(
 def read_silver(lh: Lakehouse, columns: Mapping[str, Sequence[str]] | None = None) -> dict[str, pl.DataFrame]:
     """Every Silver table as Polars (read by Polars itself, the ten scans in parallel); only
     `columns[table]` when given."""
+    import polars as pl
+
+    from scribe_lakehouse.storage import delta
+
     scans = [delta.scan(lh.uri(spec)) for spec in SILVER_TABLES]
     if columns is not None:
         scans = [scan.select(columns[spec.name]) for scan, spec in zip(scans, SILVER_TABLES, strict=True)]
@@ -268,11 +294,21 @@ def record_validation(
     *,
     run_id: str,
     now: dt.datetime,
-    totals: silver_write.Totals | None = None,
+    totals: Totals | None = None,
 ) -> list[TableValidation]:
     """Validate every Silver table and append the results to ingest_log. With `totals` (a run that parsed
     files) each table also gets this run's `reconciles` rule; without (the `validate` command) it gets
     the same rule over every run recorded in ingest_log."""
+    import polars as pl
+
+    from scribe_lakehouse.local import silver_write
+    from scribe_lakehouse.local.validate import (
+        ingest_log_reconciliation,
+        validate_silver,
+        validation_columns,
+    )
+    from scribe_lakehouse.storage import delta
+
     frames = read_silver(lh, validation_columns())
     results = validate_silver(frames, patient_bundles=patient_bundle_count(manifest))
     if totals is not None:
@@ -290,6 +326,8 @@ def record_validation(
 
 
 def _require_silver(lh: Lakehouse) -> None:
+    from scribe_lakehouse.storage import delta
+
     if not delta.exists(lh.uri(SILVER_TABLES[0])):
         raise ConfigError("no Silver tables under this root: run `run` first")
 
@@ -309,6 +347,11 @@ def check_table(root: Path, name: str) -> TableValidation:
     """Run one Silver table's rules on the current tables without recording them (Dagster asset checks).
 
     Reads only that table and the tables its foreign-key rules point at."""
+    import polars as pl
+
+    from scribe_lakehouse.local.validate import validate_table
+    from scribe_lakehouse.storage import delta
+
     lh = Lakehouse(root)
     spec = silver_table(name)
     if not delta.exists(lh.uri(spec)):
@@ -329,15 +372,25 @@ def gold(root: Path, *, force: bool = False, wait: bool = False) -> GoldResult:
         _require_silver(lh)
     with lh.lock(wait=wait):
         _require_silver(lh)
-        return build_gold_step(lh, force=force)
+        return _gold_step(lh, force=force)
 
 
 def silver_counts(root: Path) -> dict[str, int]:
+    from scribe_lakehouse.storage import delta
+
     lh = Lakehouse(root)
     return {s.name: delta.read_arrow(lh.uri(s), columns=[s.column_names[0]]).num_rows for s in SILVER_TABLES}
 
 
 def table_arrow(root: Path, name: str) -> pa.Table:
+    from scribe_lakehouse.storage import delta
+
     lh = Lakehouse(root)
     spec = next(s for s in (*SILVER_TABLES, *SYSTEM_TABLES) if s.name == name)
     return delta.read_arrow(lh.uri(spec))
+
+
+def _gold_step(lh: Lakehouse, *, force: bool = False) -> GoldResult:
+    from scribe_lakehouse.local.gold_step import build_gold_step
+
+    return build_gold_step(lh, force=force)

