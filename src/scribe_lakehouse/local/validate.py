@@ -3,7 +3,7 @@ judgement and wording in the engine-free `scribe_lakehouse.validation`, shared w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -11,7 +11,6 @@ from scribe_lakehouse.registry import (
     SILVER_TABLES,
     ForeignKeyRule,
     RangeRule,
-    Rule,
     ShareAllTrueRule,
     ShareBelowRule,
     TableSpec,
@@ -61,56 +60,88 @@ def ingest_log_reconciliation(ingest_log: pl.DataFrame, table: str) -> CheckResu
 
 
 class _RefKeys:
-    """The distinct values of each referenced column, computed once per validation (eight tables
-    point at encounter_id: one `unique` of it, not eight)."""
+    """The distinct values of each referenced column, planned once per validation (eight tables point
+    at encounter_id: one `unique` of it, not eight)."""
 
     def __init__(self, frames: Mapping[str, pl.DataFrame]) -> None:
         self._frames = frames
-        self._done: dict[tuple[str, str], pl.DataFrame] = {}
+        self._done: dict[tuple[str, str], pl.LazyFrame] = {}
 
-    def get(self, table: str, column: str) -> pl.DataFrame:
+    def get(self, table: str, column: str) -> pl.LazyFrame:
         found = self._done.get((table, column))
         if found is None:
-            found = self._done[(table, column)] = self._frames[table].select(column).unique()
+            found = self._frames[table].lazy().select(column).unique().cache()
+            self._done[(table, column)] = found
         return found
 
 
-def _rule(rule: Rule, frame: pl.DataFrame, refs: _RefKeys) -> CheckResult:
-    n = frame.height
-    if isinstance(rule, RangeRule):
-        bad = frame.filter(~pl.col(rule.column).is_between(rule.low, rule.high)).height
-        return range_check(rule, bad)
-    if isinstance(rule, ShareBelowRule):
-        return share_below_check(rule, frame.filter(pl.col(rule.column) < rule.value).height, n)
-    if isinstance(rule, ShareAllTrueRule):
-        ok = frame.filter(pl.all_horizontal([pl.col(c).fill_null(False) for c in rule.columns])).height
-        return share_all_true_check(rule, ok, n)
-    ref = refs.get(rule.ref_table, rule.ref_column).rename({rule.ref_column: rule.column})
-    keys = frame.select(rule.column).drop_nulls()
-    # orphans = keys without a match; the referenced keys are unique, so each key matches at most one.
-    # An inner join hashes the smaller side (an anti join always hashes the referenced keys): ~2x faster.
-    orphans = keys.height - keys.join(ref, on=rule.column, how="inner").height
-    return foreign_key_check(rule, orphans)
+def _counts(spec: TableSpec, frame: pl.DataFrame, refs: _RefKeys) -> list[pl.LazyFrame]:
+    """The counts `spec`'s rules need, as lazy one-row frames: first the table's own (rows, nulls per
+    required column, distinct keys, one count per value rule), then, per foreign key rule, its non-null
+    keys and how many of them match a referenced key (unique, so at most one each; an inner join lets
+    Polars hash the smaller side)."""
+    lazy = frame.lazy()
+    exprs = [pl.len().alias("rows")]
+    exprs += [pl.col(c).null_count().alias(f"null:{c}") for c in spec.required_columns]
+    if spec.primary_key:
+        exprs.append(pl.col(spec.primary_key).n_unique().alias("distinct"))
+    plans: list[pl.LazyFrame] = []
+    for i, rule in enumerate(spec.rules):
+        if isinstance(rule, RangeRule):
+            exprs.append((~pl.col(rule.column).is_between(rule.low, rule.high)).sum().alias(f"rule:{i}"))
+        elif isinstance(rule, ShareBelowRule):
+            exprs.append((pl.col(rule.column) < rule.value).sum().alias(f"rule:{i}"))
+        elif isinstance(rule, ShareAllTrueRule):
+            all_true = pl.all_horizontal([pl.col(c).fill_null(False) for c in rule.columns])
+            exprs.append(all_true.sum().alias(f"rule:{i}"))
+        else:
+            keys = lazy.select(rule.column).drop_nulls()
+            ref = refs.get(rule.ref_table, rule.ref_column).rename({rule.ref_column: rule.column})
+            matched = keys.join(ref, on=rule.column, how="inner").select(pl.len().alias("matched"))
+            plans.append(pl.concat([keys.select(pl.len().alias("keys")), matched], how="horizontal"))
+    return [lazy.select(exprs), *plans]
+
+
+def _checks(spec: TableSpec, counts: Sequence[pl.DataFrame], *, patient_bundles: int) -> TableValidation:
+    """The table's check results, in registry order, from the collected `_counts`."""
+    own = counts[0].row(0, named=True)
+    keys = iter(counts[1:])
+    n = int(own["rows"])
+    checks = [not_null_check(col, int(own[f"null:{col}"])) for col in spec.required_columns]
+    if spec.primary_key:
+        checks.append(pk_unique_check(spec.primary_key, n - int(own["distinct"])))
+    checks.append(min_rows_check(n, spec.min_rows, patient_bundles=patient_bundles))
+    for i, rule in enumerate(spec.rules):
+        if isinstance(rule, RangeRule):
+            checks.append(range_check(rule, int(own[f"rule:{i}"])))
+        elif isinstance(rule, ShareBelowRule):
+            checks.append(share_below_check(rule, int(own[f"rule:{i}"]), n))
+        elif isinstance(rule, ShareAllTrueRule):
+            checks.append(share_all_true_check(rule, int(own[f"rule:{i}"]), n))
+        else:
+            found = next(keys).row(0, named=True)
+            checks.append(foreign_key_check(rule, int(found["keys"]) - int(found["matched"])))
+    return TableValidation(spec.name, n, tuple(checks))
+
+
+def _validate(
+    specs: Sequence[TableSpec], frames: Mapping[str, pl.DataFrame], *, patient_bundles: int
+) -> list[TableValidation]:
+    """Every count of every table in one `collect_all`: Polars runs them in parallel."""
+    refs = _RefKeys(frames)
+    plans = [_counts(spec, frames[spec.name], refs) for spec in specs]
+    done = iter(pl.collect_all([plan for table in plans for plan in table]))
+    return [
+        _checks(spec, [next(done) for _ in table], patient_bundles=patient_bundles)
+        for spec, table in zip(specs, plans, strict=True)
+    ]
 
 
 def validate_table(
-    spec: TableSpec,
-    frames: Mapping[str, pl.DataFrame],
-    *,
-    patient_bundles: int,
-    refs: _RefKeys | None = None,
+    spec: TableSpec, frames: Mapping[str, pl.DataFrame], *, patient_bundles: int
 ) -> TableValidation:
-    frame = frames[spec.name]
-    refs = refs if refs is not None else _RefKeys(frames)
-    checks: list[CheckResult] = []
-    for col in spec.required_columns:
-        checks.append(not_null_check(col, frame.get_column(col).null_count()))
-    if spec.primary_key:
-        dupes = frame.height - frame.get_column(spec.primary_key).n_unique()
-        checks.append(pk_unique_check(spec.primary_key, dupes))
-    checks.append(min_rows_check(frame.height, spec.min_rows, patient_bundles=patient_bundles))
-    checks.extend(_rule(rule, frame, refs) for rule in spec.rules)
-    return TableValidation(spec.name, frame.height, tuple(checks))
+    """One table's rules (`frames` holds it and the tables its foreign keys point at)."""
+    return _validate([spec], frames, patient_bundles=patient_bundles)[0]
 
 
 def validation_columns() -> dict[str, list[str]]:
@@ -131,7 +162,4 @@ def validation_columns() -> dict[str, list[str]]:
 
 def validate_silver(frames: Mapping[str, pl.DataFrame], *, patient_bundles: int) -> list[TableValidation]:
     """Validate all 10 Silver tables (frames keyed by table name)."""
-    refs = _RefKeys(frames)
-    return [
-        validate_table(spec, frames, patient_bundles=patient_bundles, refs=refs) for spec in SILVER_TABLES
-    ]
+    return _validate(SILVER_TABLES, frames, patient_bundles=patient_bundles)
