@@ -130,22 +130,20 @@ class TypedBundle:
     def find(self, kind: type, reference: str) -> t.Resource | None:
         index = self._indexes.get(kind)
         if index is None:
-            # the keys a resource answers to: its fullUrl, the fullUrl's bare id and its own id. The
-            # first entry with a key wins: walking backwards, it is the last to assign it.
             index = self._indexes[kind] = {}
-            for entry in reversed(self._entries):
+            for entry in self._entries:
                 res = entry.resource
                 if res is None or type(res) is not kind:
                     continue
-                rid = getattr(res, "id", None)
-                if rid:
-                    index[rid] = res
                 full_url = entry.fullUrl
                 if full_url is not None:
-                    bare = full_url[9:] if full_url.startswith("urn:uuid:") else reference_id(full_url)
+                    index.setdefault(full_url, res)
+                    bare = reference_id(full_url)
                     if bare:
-                        index[bare] = res
-                    index[full_url] = res
+                        index.setdefault(bare, res)
+                rid = getattr(res, "id", None)
+                if rid:
+                    index.setdefault(rid, res)
         found = index.get(reference)
         if found is None:
             bare = reference_id(reference)
