@@ -67,12 +67,6 @@ def pending(
     ]
 
 
-def dicom_paths(manifest: Manifest) -> list[str]:
-    """Root-relative paths of the DICOM files in the manifest (a file a killed landing left unlisted
-    is not used)."""
-    return [e.path for e in manifest.entries if e.kind == "dicom"]
-
-
 def patient_bundle_count(manifest: Manifest) -> int:
     return len({e.name for e in manifest.fhir() if not e.is_reference_bundle})
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from scribe_lakehouse import batches
 from scribe_lakehouse.batches import SOURCE_COLUMN, Precedence
-from scribe_lakehouse.bronze.dicom import build_dicom_index
+from scribe_lakehouse.bronze import dicom_headers
 from scribe_lakehouse.bronze.landing import Manifest, ManifestEntry
 from scribe_lakehouse.errors import ConfigError
 from scribe_lakehouse.fhir.model import DicomHeader
@@ -94,8 +94,9 @@ def last_parse_unvalidated(spark: SparkSession, root: SparkRoot) -> bool:
 
 
 def dicom_index(root: SparkRoot, manifest: Manifest) -> dict[str, DicomHeader]:
-    """Headers of the DICOM files in the manifest (read on the driver, shipped with the parse job)."""
-    return build_dicom_index(root.local / path for path in batches.dicom_paths(manifest))
+    """Headers of the DICOM files in the manifest, from the landing's header cache (a missing or stale
+    entry read from its file on the driver); shipped with the parse job."""
+    return dicom_headers.load_index(root.local, manifest)
 
 
 # --- the staged batch ---
