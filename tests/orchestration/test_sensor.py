@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -121,3 +122,43 @@ def test_sensor_and_watch_register_hand_copies_once_and_agree_on_cohorts(
     assert len({e.path for e in entries}) == len(entries)  # one entry per file
     hand = sorted((e.path, e.source) for e in entries if e.source == PLACED_SOURCE)
     assert hand == sorted((p.relative_to(root).as_posix(), PLACED_SOURCE) for p in (into_b, into_d))
+
+
+@pytest.mark.integration
+def test_sensor_finds_a_same_size_rewrite_and_hashes_a_touched_file_once(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A registered bundle rewritten in place with other bytes of the same size is registered again and
+    its cohort gets a run; a registered file only touched (same bytes, newer mtime) is hashed once, gets
+    no run, and is remembered in the cursor so later ticks do not hash it again."""
+    root = tmp_path / "lh"
+    land(corpus, root, cohorts=2, max_files=4)
+    instance = dg.DagsterInstance.ephemeral()
+    cursor = _tick(instance, root, None).cursor
+    entries = sorted(Manifest.load(root).fhir(), key=lambda e: e.path)
+    rewritten, touched = (next(e for e in entries if e.cohort == c) for c in ("A", "B"))
+    time.sleep(1.1)  # the manifest keeps whole seconds: a change must come in a later second to be seen
+
+    path = root / rewritten.path
+    data = path.read_bytes()
+    at = data.index(b'"id"')
+    quote = data.index(b'"', data.index(b'"', at + 4) + 1)  # the opening quote of the first id's value
+    swapped = data[: quote + 1] + (b"Z" if data[quote + 1 : quote + 2] != b"Z" else b"Y") + data[quote + 2 :]
+    path.write_bytes(swapped)  # same size, other bytes
+    (root / touched.path).touch()
+    assert path.stat().st_size == rewritten.bytes
+
+    first = _tick(instance, root, cursor)  # first sight of both: they may still be being written
+    assert first.run_requests == []
+    assert sorted(SensorCursor.parse(first.cursor).settling) == sorted([rewritten.path, touched.path])
+    second = _tick(instance, root, first.cursor)  # unchanged since: hashed
+    a_print = cohort_fingerprints(root)["A"]
+    assert [(r.partition_key, r.run_key) for r in second.run_requests or []] == [("A", f"cohort-A-{a_print}")]
+    now = Manifest.load(root).by_path()
+    assert now[rewritten.path].sha256 != rewritten.sha256 and now[touched.path].sha256 == touched.sha256
+    state = SensorCursor.parse(second.cursor)
+    assert state.settling == {} and list(state.verified) == [touched.path]
+
+    third = _tick(instance, root, second.cursor)
+    assert third.run_requests == [] and SensorCursor.parse(third.cursor).settling == {}
+    assert list(SensorCursor.parse(third.cursor).verified) == [touched.path]

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 import re
@@ -133,6 +134,18 @@ def scan(root: Path) -> Scan:
                     continue
                 found.append(BronzeFile(path, rel, kind, cohort, Stat(st.st_size, st.st_mtime_ns)))
     return Scan(tuple(found), tuple(rejected))
+
+
+def written_after_recorded(entry: ManifestEntry, stat: Stat) -> bool:
+    """The file was modified a second or more after the manifest recorded it (`landed_at` keeps whole
+    seconds): it may hold other bytes of the same size, which only hashing tells."""
+    try:
+        recorded = dt.datetime.fromisoformat(entry.landed_at)
+    except ValueError:
+        return False
+    if recorded.tzinfo is None:
+        recorded = recorded.replace(tzinfo=dt.UTC)
+    return stat.mtime_ns >= (int(recorded.timestamp()) + 1) * 1_000_000_000
 
 
 def looks_complete(path: Path) -> bool:

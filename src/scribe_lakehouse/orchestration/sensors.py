@@ -6,9 +6,13 @@ files copied into Bronze by hand are registered once they stayed unchanged from 
 registered again; files a running `ingest` is landing are left to it, and their cohort waits until the
 landing is done.
 
-The cursor holds each cohort's fingerprint (its registered FHIR files: path + sha256) and the files still
-settling. The first tick takes stock (partitions for every landed cohort, no runs: they were there
-before the sensor started); each later tick requests one `cohort_job` run per cohort that is new or whose
+The cursor holds each cohort's fingerprint (its registered FHIR files: path + sha256), the files still
+settling, and the registered files that were written to after they were recorded but found unchanged
+(a `touch`), so they are not hashed again while they stay so. A registered file rewritten in place with
+other bytes of the same size is found by its modification time and registered again.
+
+The first tick takes stock (partitions for every landed cohort, no runs: they were there before the
+sensor started); each later tick requests one `cohort_job` run per cohort that is new or whose
 files changed (hand copies into an existing cohort included), keyed by the fingerprint, so one state of a
 cohort is requested once. Gold stays manual (`gold_job`).
 """
@@ -29,6 +33,7 @@ from scribe_lakehouse.bronze.discovery import (
     looks_complete,
     register,
     scan,
+    written_after_recorded,
 )
 from scribe_lakehouse.bronze.manifest import Manifest
 from scribe_lakehouse.orchestration.assets import COHORT_JOB
@@ -48,6 +53,7 @@ class Settling:
 class SensorCursor:
     cohorts: dict[str, str] | None = None  # None until the first tick took stock
     settling: dict[str, Settling] = field(default_factory=dict)
+    verified: dict[str, Stat] = field(default_factory=dict)  # touched after registration, bytes unchanged
 
     @classmethod
     def parse(cls, text: str | None) -> "SensorCursor":
@@ -58,11 +64,15 @@ class SensorCursor:
             return cls()
         raw: dict[str, list[int]] = body.get("settling", {})
         settling = {rel: Settling(Stat(int(v[0]), int(v[1])), int(v[2])) for rel, v in raw.items()}
-        return cls(body.get("cohorts"), settling)
+        checked: dict[str, list[int]] = body.get("verified", {})
+        verified = {rel: Stat(int(v[0]), int(v[1])) for rel, v in checked.items()}
+        return cls(body.get("cohorts"), settling, verified)
 
     def dump(self) -> str:
         settling = {rel: [s.stat.size, s.stat.mtime_ns, s.ticks] for rel, s in sorted(self.settling.items())}
-        return json.dumps({"cohorts": self.cohorts, "settling": settling}, sort_keys=True)
+        verified = {rel: [s.size, s.mtime_ns] for rel, s in sorted(self.verified.items())}
+        body = {"cohorts": self.cohorts, "settling": settling, "verified": verified}
+        return json.dumps(body, sort_keys=True)
 
 
 def changed_cohorts(seen: Mapping[str, str] | None, landed: Mapping[str, str]) -> list[str]:
@@ -72,23 +82,32 @@ def changed_cohorts(seen: Mapping[str, str] | None, landed: Mapping[str, str]) -
     return [c for c, fingerprint in landed.items() if seen.get(c) != fingerprint]
 
 
-def settle(root: Path, settling: Mapping[str, Settling]) -> tuple[list[BronzeFile], dict[str, Settling]]:
-    """Files in Bronze the manifest does not hold (or holds with another size) that are ready to register
-    — unchanged since the previous tick, and complete — and those still settling."""
+def settle(
+    root: Path, settling: Mapping[str, Settling], verified: Mapping[str, Stat]
+) -> tuple[list[BronzeFile], dict[str, Settling], dict[str, Stat]]:
+    """Files in Bronze the manifest does not hold, holds with another size, or holds but that were written
+    to after it recorded them (unless hashed since and found unchanged: `verified`), that are ready to
+    register — unchanged since the previous tick, and complete —; those still settling; and the
+    `verified` files that are still as they were."""
     registered = Manifest.load(root).by_path()
     ready: list[BronzeFile] = []
     still: dict[str, Settling] = {}
+    kept: dict[str, Stat] = {}
     for f in scan(root).files:
         entry = registered.get(f.rel)
         if entry is not None and entry.bytes == f.stat.size:
-            continue
+            if verified.get(f.rel) == f.stat:
+                kept[f.rel] = f.stat
+                continue
+            if not written_after_recorded(entry, f.stat):
+                continue
         before = settling.get(f.rel)
         ticks = before.ticks + 1 if before is not None and before.stat == f.stat else 0
         if ticks and (f.kind != "fhir" or ticks >= HOLD_TICKS or looks_complete(f.path)):
             ready.append(f)
         else:
             still[f.rel] = Settling(f.stat, ticks)
-    return ready, still
+    return ready, still, kept
 
 
 @dg.sensor(
@@ -105,10 +124,12 @@ def bronze_cohort_sensor(
 ) -> dg.SensorResult | dg.SkipReason:
     root = lakehouse.path
     cursor = SensorCursor.parse(context.cursor)
-    ready, settling = settle(root, cursor.settling)
+    ready, settling, verified = settle(root, cursor.settling, cursor.verified)
     done = register(root, ready)
     hashed = {f.rel for f, _ in done.hashed}
     settling |= {f.rel: Settling(f.stat, 0) for f in ready if f.rel not in hashed}  # changed while hashed
+    written = {e.path for e in done.entries}
+    verified |= {f.rel: f.stat for f, _ in done.hashed if f.rel not in written}  # same bytes: a touch
     landed = cohort_fingerprints(root)
     if not landed and not settling:
         # stock taken of an empty root: the first cohorts landed from now on are new
@@ -124,5 +145,5 @@ def bronze_cohort_sensor(
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=f"cohort-{c}-{landed[c]}", partition_key=c) for c in fresh],
         dynamic_partitions_requests=[COHORTS.build_add_request(to_register)] if to_register else [],
-        cursor=SensorCursor({**(cursor.cohorts or {}), **landed}, settling).dump(),
+        cursor=SensorCursor({**(cursor.cohorts or {}), **landed}, settling, verified).dump(),
     )
