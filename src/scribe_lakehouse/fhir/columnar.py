@@ -123,28 +123,23 @@ def _typed(
     entries = bundle.entry or []
     context = fast.TypedBundle(entries, dicom)
     out = _tables_of_lists()
-    seen = _zero()
-    handlers = fast.HANDLERS
+    # resource class -> (append to its table's rows, extractor): the hot loop does one lookup per entry
+    dispatch = {kind: (out[table].append, extract) for kind, (table, extract) in fast.HANDLERS.items()}
     try:
         for entry in entries:
             resource = entry.resource
-            if resource is None:
-                continue
-            handler = handlers.get(type(resource))
-            if handler is not None:
-                table, extract = handler
+            found = dispatch.get(type(resource))
+            if found is not None:
+                append, extract = found
+                append(extract(resource, context))
             elif type(resource) is t.DiagnosticReport:
                 kind = fast.classify(resource)
-                if kind is None:
-                    continue
-                table, extract = kind, fast.REPORT_HANDLERS[kind]
-            else:
-                continue  # Claim, ExplanationOfBenefit, Organization, … are not ours
-            seen[table] += 1
-            out[table].append(extract(resource, context))
+                if kind is not None:
+                    out[kind].append(fast.REPORT_HANDLERS[kind](resource, context))
+            # else: no resource, or Claim, ExplanationOfBenefit, Organization, … (not ours)
     except Exception:  # anything the rules would quarantine, or a shape nobody foresaw
         return None
-    return out, seen
+    return out, {table: len(rows) for table, rows in out.items()}  # seen: every resource gave its row
 
 
 _UTF8_CHUNK = 1 << 18
