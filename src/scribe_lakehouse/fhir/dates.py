@@ -23,20 +23,21 @@ def _partial(value: str) -> tuple[int, int]:
     raise ValueError("not a FHIR date")
 
 
-def parse_datetime(value: str) -> dt.datetime:
-    """A FHIR date/dateTime/instant as an aware UTC datetime."""
+def _aware(value: str) -> dt.datetime:
+    """A FHIR date/dateTime/instant as an aware datetime at its own offset (UTC when it has none)."""
     if len(value) >= 10 and value[4] == "-" and value[7] == "-":
         # fromisoformat is far more lenient than FHIR (week dates, basic format); the dash
         # positions above keep it to extended calendar dates.
         parsed = _fromiso(value)
-        tz = parsed.tzinfo
-        if tz is UTC:
-            return parsed
-        if tz is None:
-            return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
     year, month = _partial(value)
     return dt.datetime(year, month, 1, tzinfo=UTC)
+
+
+def parse_datetime(value: str) -> dt.datetime:
+    """A FHIR date/dateTime/instant as an aware UTC datetime."""
+    parsed = _aware(value)
+    return parsed if parsed.tzinfo is UTC else parsed.astimezone(UTC)
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -45,13 +46,7 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 def epoch_micros(value: str) -> int:
     """`parse_datetime(value)` as microseconds since the Unix epoch, exactly, without the conversion to
     UTC (~0.5 instead of ~0.7 µs: the typed path stores timestamps as these integers)."""
-    if len(value) >= 10 and value[4] == "-" and value[7] == "-":
-        parsed = _fromiso(value)
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=UTC)
-    else:
-        parsed = parse_datetime(value)
-    delta = parsed - _EPOCH
+    delta = _aware(value) - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
