@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from scribe_lakehouse.fhir import fast, orjson_path
 from scribe_lakehouse.fhir import typed as t
+from scribe_lakehouse.fhir.dates import micros_to_datetime
 from scribe_lakehouse.fhir.model import DicomHeader, ParseResult, QuarantineRecord, Row
 from scribe_lakehouse.redaction import ref
 from scribe_lakehouse.registry import PROVENANCE_COLUMNS, SILVER, SILVER_TABLES, TIMESTAMP
@@ -57,7 +58,7 @@ def _datetimes(values: fast.Values, positions: tuple[int, ...]) -> fast.Values:
     for i in positions:
         value = out[i]
         if isinstance(value, int):
-            out[i] = fast.micros_to_datetime(value)
+            out[i] = micros_to_datetime(value)
     return tuple(out)
 
 

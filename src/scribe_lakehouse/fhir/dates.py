@@ -50,6 +50,11 @@ def epoch_micros(value: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
+def micros_to_datetime(micros: int) -> dt.datetime:
+    """The UTC datetime of `epoch_micros`'s microseconds (exact: both sides count whole microseconds)."""
+    return _EPOCH + dt.timedelta(microseconds=micros)
+
+
 def parse_date(value: str) -> dt.date:
     """A FHIR `date` (birthDate): full or partial; a dateTime is not a date."""
     if len(value) == 10 and value[4] == "-" and value[7] == "-":

@@ -9,7 +9,6 @@ exactly the resources it cannot extract and keeps the rest. A test compares both
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -29,12 +28,6 @@ Values = tuple[object, ...]
 
 _TS_CACHE: dict[str, int] = {}
 _TS_CACHE_MAX = 250_000
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def micros_to_datetime(micros: int) -> dt.datetime:
-    """The UTC datetime of `_ts`'s microseconds (exact: both sides count whole microseconds)."""
-    return _EPOCH + dt.timedelta(microseconds=micros)
 
 
 class Rejected(Exception):
@@ -44,7 +37,7 @@ class Rejected(Exception):
 def _ts(value: str | None) -> int | None:
     """A FHIR dateTime as UTC microseconds since the epoch, memoised (bundles repeat the same instants
     many times). Arrow takes the integer as is for a timestamp column, ~10x faster than converting an
-    aware datetime; `micros_to_datetime` gives the datetime back (ColumnarResult.to_parse_result)."""
+    aware datetime; `dates.micros_to_datetime` gives the datetime back (ColumnarResult.to_parse_result)."""
     if value is None:
         return None
     hit = _TS_CACHE.get(value)
