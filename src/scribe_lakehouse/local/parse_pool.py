@@ -247,17 +247,14 @@ def parse_job(job: BatchJob, dicom: Mapping[str, DicomHeader]) -> ParsedBatch:
 
 
 _DICOM: tuple[int, Mapping[str, DicomHeader]] = (-1, {})  # a worker's DICOM index, by map call
-_SETUP: Setup | None = None
 
 
 def _parse_in_worker(job: BatchJob, dicom_key: int, dicom_blob: bytes, setup: Setup) -> ParsedBatch:
     """parse_job in a worker: the DICOM index travels pickled once per map call (not re-pickled per job)
     and is unpickled once per worker; the setup travels with each job (workers may be started before
     the run knows it, see `prestart`)."""
-    global _DICOM, _SETUP
-    if setup != _SETUP:
-        _SETUP = setup
-        _init(*setup)
+    global _DICOM
+    _init(*setup)
     if _DICOM[0] != dicom_key:
         _DICOM = (dicom_key, pickle.loads(dicom_blob))
     return parse_job(job, _DICOM[1])
